@@ -1,0 +1,135 @@
+/** The vocabulary of Strata (DESIGN.md), shared by the API, the workers and the programs. */
+
+export const STAGES = ['dev', 'staging', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const TARGETS = ['aws', 'gcp', 'hcloud', 'openstack', 'cloudflare', 'local'] as const;
+export type TargetName = (typeof TARGETS)[number];
+
+export const LAYERS = [
+  'network',
+  'data',
+  'storage',
+  'compute',
+  'serverless',
+  'observability',
+] as const;
+export type LayerName = (typeof LAYERS)[number];
+
+export const OPERATIONS = ['up', 'preview', 'refresh', 'destroy', 'drift'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export const DEPLOYMENT_STATUSES = [
+  'queued',
+  'pending_approval',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'superseded',
+] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+export const FINAL_STATUSES: ReadonlySet<DeploymentStatus> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'superseded',
+]);
+
+export const LAYER_STATUSES = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
+export type LayerStatus = (typeof LAYER_STATUSES)[number];
+
+export const TRIGGER_KINDS = ['api', 'webhook', 'hook', 'ttl', 'drift'] as const;
+export type TriggerKind = (typeof TRIGGER_KINDS)[number];
+
+export interface Trigger {
+  kind: TriggerKind;
+  /** Token name for `api`, `repo@branch` for `webhook`. */
+  actor?: string;
+  repository?: string;
+  branch?: string;
+  commit?: string;
+}
+
+export type JsonObject = { [key: string]: unknown };
+
+export interface LayerSpec {
+  target: TargetName;
+  config: JsonObject;
+}
+
+export interface Source {
+  repo: string;
+  branch: string;
+}
+
+/** What a stack output looks like once it leaves the engine: secrets keep their flag. */
+export interface StackOutput {
+  value: unknown;
+  secret: boolean;
+}
+export type StackOutputs = Record<string, StackOutput>;
+
+export interface LayerState {
+  target: TargetName;
+  status: 'absent' | 'provisioning' | 'ready' | 'failed' | 'destroying' | 'destroyed';
+  /** Outputs with secret values replaced by "[secret]": safe to show. */
+  outputs: Record<string, unknown>;
+  updatedAt?: string;
+  lastDeployment?: string;
+}
+
+export interface EnvironmentRecord {
+  name: string;
+  stage: Stage;
+  blueprint?: string;
+  layers: Partial<Record<LayerName, LayerSpec>>;
+  config: JsonObject;
+  ttl?: string;
+  expiresAt?: string;
+  requireApproval: boolean;
+  source?: Source;
+  status: 'provisioning' | 'ready' | 'failed' | 'destroying' | 'destroyed';
+  layerStates: Partial<Record<LayerName, LayerState>>;
+  drift?: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChangeSummary {
+  [op: string]: number;
+}
+
+export interface LayerRun {
+  status: LayerStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  changes?: ChangeSummary;
+  error?: string;
+  drift?: boolean;
+}
+
+export interface DeploymentRecord {
+  id: string;
+  environment: string;
+  operation: Operation;
+  layers: LayerName[];
+  status: DeploymentStatus;
+  trigger: Trigger;
+  /** Whole-environment destroy that forgets the environment once done. */
+  forget?: boolean;
+  layerRuns: Partial<Record<LayerName, LayerRun>>;
+  error?: string;
+  drift?: boolean;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}

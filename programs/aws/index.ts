@@ -1,0 +1,3 @@
+import type { LayerDefinition } from '../types';
+
+export const awsLayers: LayerDefinition[] = [];

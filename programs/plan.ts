@@ -1,0 +1,152 @@
+import * as pulumi from '@pulumi/pulumi';
+import type { LayerName, Stage, StackOutputs } from '../core/domain';
+import { layerGroups } from '../core/layer-graph';
+import type { LayerDefinition, ProgramArgs, RuntimeSettings } from './types';
+
+export interface PlannedResource {
+  type: string;
+  name: string;
+  layer: LayerName;
+  inputs: Record<string, unknown>;
+}
+
+export interface PlannedLayer {
+  layer: LayerName;
+  definition: LayerDefinition;
+  /** Fully resolved config (defaults, preset, overrides, enforced). */
+  config: Record<string, unknown>;
+}
+
+export interface PlanResult {
+  resources: PlannedResource[];
+  /** Each layer's outputs as the mocks resolved them, secret flags kept. */
+  outputs: Partial<Record<LayerName, StackOutputs>>;
+}
+
+const SECRET_SIG_KEY = '4dabf18193072939515e22adb298388d';
+const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+export const MASK = '[secret]';
+
+/** Replaces Pulumi's serialized secrets with "[secret]" so a plan never shows a secret value. */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (record[SECRET_SIG_KEY] === SECRET_SIG) return MASK;
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, maskSecrets(v)]));
+  }
+  return value;
+}
+
+/** Canned answers for the few data-source invokes programs make, so plans need no credentials. */
+const INVOKE_RESULTS: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+  'aws:index/getAvailabilityZones:getAvailabilityZones': () => ({
+    names: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+    zoneIds: ['euw1-az1', 'euw1-az2', 'euw1-az3'],
+  }),
+  'aws:index/getRegion:getRegion': () => ({ name: 'eu-west-1', region: 'eu-west-1' }),
+  'aws:index/getCallerIdentity:getCallerIdentity': () => ({
+    accountId: '123456789012',
+    arn: 'arn:aws:iam::123456789012:user/plan',
+    userId: 'plan',
+  }),
+  'aws:index/getPartition:getPartition': () => ({ partition: 'aws', dnsSuffix: 'amazonaws.com' }),
+};
+
+interface MockMonitorLike {
+  registerResource(req: unknown, callback: unknown): unknown;
+}
+interface RegisterRequestLike {
+  getType(): string;
+  getName(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+function resolveOutputs(result: Record<string, unknown> | void): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    pulumi.output(result ?? {}).apply((values) => {
+      resolve(values as Record<string, unknown>);
+      return values;
+    });
+  });
+}
+
+async function secretFlags(result: Record<string, unknown> | void): Promise<Record<string, boolean>> {
+  const flags: Record<string, boolean> = {};
+  for (const [key, value] of Object.entries(result ?? {})) {
+    flags[key] = pulumi.Output.isInstance(value) ? await pulumi.isSecret(value) : false;
+  }
+  return flags;
+}
+
+/**
+ * Runs layer programs under `pulumi.runtime.setMocks`, in dependency order, feeding each
+ * layer the mocked outputs of its dependencies, and records every resource registered.
+ * Process-global (Pulumi's runtime is): callers run one plan per process at a time.
+ */
+export async function planLayers(
+  environment: string,
+  stage: Stage,
+  layers: PlannedLayer[],
+  runtimeSettings: RuntimeSettings = { dataDir: '/var/lib/strata', localPostgresUrl: 'postgres://plan@127.0.0.1:5432/postgres' },
+): Promise<PlanResult> {
+  const resources: PlannedResource[] = [];
+  const outputs: Partial<Record<LayerName, StackOutputs>> = {};
+  let currentLayer: LayerName = 'network';
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({
+        id: `${args.name}-id`,
+        state: { ...args.inputs, arn: `arn:mock:${args.type}:${args.name}`, name: args.inputs.name ?? args.name },
+      }),
+      call: (args) => INVOKE_RESULTS[args.token]?.(args.inputs) ?? args.inputs,
+    },
+    'strata',
+    environment,
+    false,
+  );
+  const settings = require('@pulumi/pulumi/runtime/settings') as {
+    getMonitor(): MockMonitorLike;
+    waitForRPCs(): Promise<void>;
+  };
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: unknown, callback: unknown) => {
+    const request = req as RegisterRequestLike;
+    const type = request.getType();
+    if (type !== 'pulumi:pulumi:Stack') {
+      resources.push({
+        type,
+        name: request.getName(),
+        layer: currentLayer,
+        inputs: maskSecrets(request.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      });
+    }
+    return register(req, callback);
+  };
+
+  const byLayer = new Map(layers.map((l) => [l.layer, l]));
+  for (const group of layerGroups(byLayer.keys(), 'forward')) {
+    for (const layer of group) {
+      const planned = byLayer.get(layer);
+      if (!planned) continue;
+      currentLayer = layer;
+      const args: ProgramArgs<Record<string, unknown>> = {
+        environment,
+        stage,
+        config: planned.config,
+        inputs: outputs,
+        runtime: runtimeSettings,
+      };
+      const result = await planned.definition.program(args)();
+      const values = await resolveOutputs(result);
+      const flags = await secretFlags(result);
+      await settings.waitForRPCs();
+      outputs[layer] = Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [k, { value: v, secret: flags[k] ?? false }]),
+      );
+    }
+  }
+  return { resources, outputs };
+}
