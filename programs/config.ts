@@ -24,7 +24,11 @@ export function schemaProblems(schema: TObject, value: unknown, prefix: string):
   return [...Value.Errors(schema, value)].map((error) => {
     const field = fieldName(error.path);
     const where = field ? `${prefix}.${field}` : prefix;
-    if (error.schema && 'additionalProperties' in error.schema && error.message.includes('additional')) {
+    if (
+      error.schema &&
+      'additionalProperties' in error.schema &&
+      error.message.includes('additional')
+    ) {
       return `${where}: unknown field (allowed: ${Object.keys(schema.properties).join(', ')})`;
     }
     return `${where}: ${error.message}`;
@@ -42,14 +46,21 @@ export function resolveLayerConfig(
   config: Record<string, unknown>,
   prefix = `layers.${definition.layer}.config`,
 ): Record<string, unknown> {
-  const problems = schemaProblems(definition.config, Value.Default(definition.config, structuredClone(config)), prefix);
+  const problems = schemaProblems(
+    definition.config,
+    Value.Default(definition.config, structuredClone(config)),
+    prefix,
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   const merged = {
     ...(definition.presets?.[stage] ?? {}),
     ...config,
     ...(definition.enforced?.[stage] ?? {}),
   };
-  const resolved = Value.Default(definition.config, structuredClone(merged)) as Record<string, unknown>;
+  const resolved = Value.Default(definition.config, structuredClone(merged)) as Record<
+    string,
+    unknown
+  >;
   const after = schemaProblems(definition.config, resolved, prefix);
   if (after.length > 0) throw new ConfigError(after);
   return resolved;

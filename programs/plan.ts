@@ -71,7 +71,9 @@ function resolveOutputs(result: Record<string, unknown> | void): Promise<Record<
   });
 }
 
-async function secretFlags(result: Record<string, unknown> | void): Promise<Record<string, boolean>> {
+async function secretFlags(
+  result: Record<string, unknown> | void,
+): Promise<Record<string, boolean>> {
   const flags: Record<string, boolean> = {};
   for (const [key, value] of Object.entries(result ?? {})) {
     flags[key] = pulumi.Output.isInstance(value) ? await pulumi.isSecret(value) : false;
@@ -88,7 +90,10 @@ export async function planLayers(
   environment: string,
   stage: Stage,
   layers: PlannedLayer[],
-  runtimeSettings: RuntimeSettings = { dataDir: '/var/lib/strata', localPostgresUrl: 'postgres://plan@127.0.0.1:5432/postgres' },
+  runtimeSettings: RuntimeSettings = {
+    dataDir: '/var/lib/strata',
+    localPostgresUrl: 'postgres://plan@127.0.0.1:5432/postgres',
+  },
 ): Promise<PlanResult> {
   const resources: PlannedResource[] = [];
   const outputs: Partial<Record<LayerName, StackOutputs>> = {};
@@ -98,7 +103,11 @@ export async function planLayers(
     {
       newResource: (args) => ({
         id: `${args.name}-id`,
-        state: { ...args.inputs, arn: `arn:mock:${args.type}:${args.name}`, name: args.inputs.name ?? args.name },
+        state: {
+          ...args.inputs,
+          arn: `arn:mock:${args.type}:${args.name}`,
+          name: args.inputs.name ?? args.name,
+        },
       }),
       call: (args) => INVOKE_RESULTS[args.token]?.(args.inputs) ?? args.inputs,
     },

@@ -54,15 +54,15 @@ export function dependencyOutput<T = string>(
   args: ProgramArgs<unknown>,
   layer: LayerName,
   name: string,
-): pulumi.Output<T> {
+): pulumi.Output<pulumi.Unwrap<T>> {
   const output = args.inputs[layer]?.[name];
   if (!output) {
     throw new Error(
       `layer needs output "${name}" of the ${layer} layer; add a ${layer} layer to the environment`,
     );
   }
-  const value = pulumi.output(output.value as T);
-  return output.secret ? pulumi.secret(value) : value;
+  const value = output.value as T;
+  return output.secret ? pulumi.secret(value) : pulumi.output(value);
 }
 
 /** Like dependencyOutput, but for an optional dependency. */
@@ -70,7 +70,7 @@ export function optionalDependencyOutput<T = string>(
   args: ProgramArgs<unknown>,
   layer: LayerName,
   name: string,
-): pulumi.Output<T> | undefined {
+): pulumi.Output<pulumi.Unwrap<T>> | undefined {
   return args.inputs[layer]?.[name] ? dependencyOutput<T>(args, layer, name) : undefined;
 }
 
