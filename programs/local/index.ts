@@ -1,3 +1,5 @@
 import type { LayerDefinition } from '../types';
+import { localData } from './data';
+import { localStorage } from './storage';
 
-export const localLayers: LayerDefinition[] = [];
+export const localLayers: LayerDefinition[] = [localData, localStorage];

@@ -1,0 +1,17 @@
+/** Every Redis key Strata writes, in one place so the layout can be read at a glance. */
+export const keys = {
+  environment: (name: string) => `strata:env:${name}`,
+  environments: () => 'strata:envs',
+  environmentDeployments: (name: string) => `strata:env:${name}:deployments`,
+  /** Deployments waiting for the environment, in arrival order (score = arrival sequence). */
+  environmentQueue: (name: string) => `strata:env:${name}:queue`,
+  /** Held by the deployment that is running on the environment. */
+  environmentLock: (name: string) => `strata:env:${name}:lock`,
+  bundle: (name: string) => `strata:bundle:${name}`,
+  deployment: (id: string) => `strata:deployment:${id}`,
+  deploymentCancel: (id: string) => `strata:deployment:${id}:cancel`,
+  events: (id: string) => `strata:events:${id}`,
+  eventSequence: (id: string) => `strata:events:${id}:seq`,
+  arrivals: () => 'strata:arrivals',
+  cancelChannel: () => 'strata:cancel',
+};

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface Settings {
+  port: number;
+  host: string;
+  redisUrl: string;
+  dataDir: string;
+  apiToken: string;
+  /** True when this process generated the admin token, so it prints it once. */
+  apiTokenGenerated: boolean;
+  tokensFile?: string;
+  backendUrl: string;
+  passphrase: string;
+  /** Key for encrypting bundles at rest. */
+  bundleKey: string;
+  localPostgresUrl: string;
+  githubWebhookSecret?: string;
+  logLevel: string;
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+/**
+ * Reads a secret from `file`, creating it with a random value when missing. `wx` makes
+ * concurrent first starts of the API and the worker agree on one value.
+ */
+function generatedSecret(file: string, bytes: number): { value: string; generated: boolean } {
+  try {
+    fs.writeFileSync(file, randomBytes(bytes).toString('base64url'), { flag: 'wx', mode: 0o600 });
+    return { value: fs.readFileSync(file, 'utf8').trim(), generated: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return { value: fs.readFileSync(file, 'utf8').trim(), generated: false };
+  }
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const dataDir = path.resolve(env.STRATA_DATA_DIR ?? './.strata');
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SettingsError(`PORT must be a port number, got "${env.PORT}"`);
+  }
+  const token = env.STRATA_API_TOKEN
+    ? { value: env.STRATA_API_TOKEN, generated: false }
+    : generatedSecret(path.join(dataDir, 'api-token'), 32);
+  const passphrase =
+    env.PULUMI_CONFIG_PASSPHRASE ??
+    generatedSecret(path.join(dataDir, 'pulumi-passphrase'), 32).value;
+  const bundleKey =
+    env.STRATA_BUNDLE_KEY ?? generatedSecret(path.join(dataDir, 'bundle-key'), 32).value;
+  const stateDir = path.join(dataDir, 'state');
+  if (!env.PULUMI_BACKEND_URL) fs.mkdirSync(stateDir, { recursive: true });
+  return {
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    dataDir,
+    apiToken: token.value,
+    apiTokenGenerated: token.generated,
+    tokensFile: env.STRATA_TOKENS_FILE || undefined,
+    backendUrl: env.PULUMI_BACKEND_URL ?? pathToFileURL(stateDir).href,
+    passphrase,
+    bundleKey,
+    localPostgresUrl: env.LOCAL_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    githubWebhookSecret: env.GITHUB_WEBHOOK_SECRET || undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,184 @@
+import type { Redis } from 'ioredis';
+import { decrypt, encrypt } from './crypto';
+import type { Bundle } from './bundle';
+import type { DeploymentRecord, EnvironmentRecord } from './domain';
+import { keys } from './redis-keys';
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+const MAX_RETRIES = 50;
+
+/**
+ * The service's own records in Redis. Updates are read-modify-write under WATCH, so an API
+ * process and a worker changing one record at the same time never lose each other's write.
+ */
+export class Store {
+  constructor(
+    readonly redis: Redis,
+    private readonly bundleKey: string,
+  ) {}
+
+  private async getJson<T>(key: string): Promise<T | undefined> {
+    const raw = await this.redis.get(key);
+    return raw === null ? undefined : (JSON.parse(raw) as T);
+  }
+
+  private async updateJson<T>(
+    key: string,
+    what: string,
+    mutate: (value: T) => T | undefined,
+  ): Promise<T> {
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      await this.redis.watch(key);
+      const raw = await this.redis.get(key);
+      if (raw === null) {
+        await this.redis.unwatch();
+        throw new NotFoundError(`${what} not found`);
+      }
+      const next = mutate(JSON.parse(raw) as T);
+      if (next === undefined) {
+        await this.redis.unwatch();
+        return JSON.parse(raw) as T;
+      }
+      const result = await this.redis.multi().set(key, JSON.stringify(next)).exec();
+      if (result !== null) return next;
+    }
+    throw new ConflictError(`${what} is changing too fast to update; try again`);
+  }
+
+  // Environments
+
+  /** Creates the record, or throws ConflictError when the name is taken. */
+  async createEnvironment(env: EnvironmentRecord, deployment: DeploymentRecord): Promise<void> {
+    const created = await this.redis.set(keys.environment(env.name), JSON.stringify(env), 'NX');
+    if (created !== 'OK') throw new ConflictError(`environment "${env.name}" already exists`);
+    await this.redis
+      .multi()
+      .zadd(keys.environments(), Date.parse(env.createdAt), env.name)
+      .set(keys.deployment(deployment.id), JSON.stringify(deployment))
+      .zadd(keys.environmentDeployments(env.name), Date.parse(deployment.createdAt), deployment.id)
+      .exec();
+  }
+
+  getEnvironment(name: string): Promise<EnvironmentRecord | undefined> {
+    return this.getJson<EnvironmentRecord>(keys.environment(name));
+  }
+
+  async requireEnvironment(name: string): Promise<EnvironmentRecord> {
+    const env = await this.getEnvironment(name);
+    if (!env) throw new NotFoundError(`environment "${name}" not found`);
+    return env;
+  }
+
+  async listEnvironments(): Promise<EnvironmentRecord[]> {
+    const names = await this.redis.zrange(keys.environments(), '0', '-1');
+    const records = await Promise.all(names.map((n) => this.getEnvironment(n)));
+    return records.filter((r): r is EnvironmentRecord => r !== undefined);
+  }
+
+  updateEnvironment(
+    name: string,
+    mutate: (env: EnvironmentRecord) => EnvironmentRecord | undefined,
+  ): Promise<EnvironmentRecord> {
+    return this.updateJson(
+      keys.environment(name),
+      `environment "${name}"`,
+      (env: EnvironmentRecord) => {
+        const next = mutate(env);
+        return next && { ...next, updatedAt: new Date().toISOString() };
+      },
+    );
+  }
+
+  /** Forgets an environment and everything Strata kept about it (not its infrastructure). */
+  async deleteEnvironment(name: string): Promise<void> {
+    const deployments = await this.redis.zrange(keys.environmentDeployments(name), '0', '-1');
+    const multi = this.redis
+      .multi()
+      .del(
+        keys.environment(name),
+        keys.environmentDeployments(name),
+        keys.bundle(name),
+        keys.environmentQueue(name),
+      )
+      .zrem(keys.environments(), name);
+    // Deployment records and event streams outlive the environment for a week, for audit.
+    for (const id of deployments) {
+      multi.expire(keys.deployment(id), 7 * 24 * 3600);
+      multi.expire(keys.events(id), 7 * 24 * 3600);
+      multi.expire(keys.eventSequence(id), 7 * 24 * 3600);
+    }
+    await multi.exec();
+  }
+
+  // Deployments
+
+  async addDeployment(deployment: DeploymentRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .set(keys.deployment(deployment.id), JSON.stringify(deployment))
+      .zadd(
+        keys.environmentDeployments(deployment.environment),
+        Date.parse(deployment.createdAt),
+        deployment.id,
+      )
+      .exec();
+  }
+
+  /** Undoes addDeployment when the job could not be queued, so nothing is half-created. */
+  async removeDeployment(deployment: DeploymentRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .del(keys.deployment(deployment.id))
+      .zrem(keys.environmentDeployments(deployment.environment), deployment.id)
+      .zrem(keys.environmentQueue(deployment.environment), deployment.id)
+      .exec();
+  }
+
+  getDeployment(id: string): Promise<DeploymentRecord | undefined> {
+    return this.getJson<DeploymentRecord>(keys.deployment(id));
+  }
+
+  async requireDeployment(id: string): Promise<DeploymentRecord> {
+    const deployment = await this.getDeployment(id);
+    if (!deployment) throw new NotFoundError(`deployment "${id}" not found`);
+    return deployment;
+  }
+
+  updateDeployment(
+    id: string,
+    mutate: (d: DeploymentRecord) => DeploymentRecord | undefined,
+  ): Promise<DeploymentRecord> {
+    return this.updateJson(keys.deployment(id), `deployment "${id}"`, mutate);
+  }
+
+  /** Newest first. */
+  async listDeployments(environment: string): Promise<DeploymentRecord[]> {
+    const ids = await this.redis.zrevrange(keys.environmentDeployments(environment), '0', '-1');
+    const records = await Promise.all(ids.map((id) => this.getDeployment(id)));
+    return records.filter((r): r is DeploymentRecord => r !== undefined);
+  }
+
+  // Bundles: encrypted at rest, because they hold database passwords and access keys.
+
+  async saveBundle(bundle: Bundle): Promise<void> {
+    await this.redis.set(
+      keys.bundle(bundle.environment),
+      encrypt(this.bundleKey, JSON.stringify(bundle)),
+    );
+  }
+
+  async getBundle(environment: string): Promise<Bundle | undefined> {
+    const sealed = await this.redis.get(keys.bundle(environment));
+    return sealed === null ? undefined : (JSON.parse(decrypt(this.bundleKey, sealed)) as Bundle);
+  }
+
+  async deleteBundle(environment: string): Promise<void> {
+    await this.redis.del(keys.bundle(environment));
+  }
+}
