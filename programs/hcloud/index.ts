@@ -1,3 +1,6 @@
 import type { LayerDefinition } from '../types';
+import { hcloudCompute } from './compute';
+import { hcloudData } from './data';
+import { hcloudNetwork } from './network';
 
-export const hcloudLayers: LayerDefinition[] = [];
+export const hcloudLayers: LayerDefinition[] = [hcloudNetwork, hcloudData, hcloudCompute];
