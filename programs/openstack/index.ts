@@ -1,3 +1,12 @@
 import type { LayerDefinition } from '../types';
+import { openstackCompute } from './compute';
+import { openstackData } from './data';
+import { openstackNetwork } from './network';
+import { openstackStorage } from './storage';
 
-export const openstackLayers: LayerDefinition[] = [];
+export const openstackLayers: LayerDefinition[] = [
+  openstackNetwork,
+  openstackData,
+  openstackStorage,
+  openstackCompute,
+];
