@@ -47,7 +47,9 @@ ensure_dependencies() {
   local stamp=node_modules/.strata-lock
   if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
     say "installing npm dependencies"
-    npm ci --no-audit --no-fund --loglevel=error
+    # npm install rather than npm ci: ci insists on every platform's optional binaries being
+    # resolvable in the registry, and some mirrors carry only this platform's.
+    npm install --no-audit --no-fund --loglevel=error
     cp package-lock.json "$stamp"
   fi
 }

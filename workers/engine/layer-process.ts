@@ -1,0 +1,182 @@
+/**
+ * Runs exactly one Pulumi operation and exits. The Automation API installs process-wide
+ * handlers and an inline program can crash its process, so each operation gets its own OS
+ * process and talks to the worker over IPC.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  LocalWorkspace,
+  type EngineEvent,
+  type OutputMap,
+  type Stack,
+} from '@pulumi/pulumi/automation';
+import type { ChangeSummary } from '../../core/domain';
+import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
+import { findLayer } from '../../programs/catalogue';
+import type { ChildMessage, LayerResult, LayerTask, ParentMessage } from './layer-task';
+
+const abort = new AbortController();
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, undefined, undefined, () => resolve());
+  });
+}
+
+/**
+ * Dynamic providers run in pulumi-resource-pulumi-nodejs, which resolves @pulumi/pulumi and
+ * the provider's own requires from the stack's work dir. The work dir lives under the data
+ * dir, which may be anywhere, so it gets a node_modules link to Strata's own.
+ */
+function prepareWorkDir(task: LayerTask): string {
+  const workDir = stackWorkDir(task.dataDir, task.environment, task.layer);
+  fs.mkdirSync(workDir, { recursive: true });
+  const link = path.join(workDir, 'node_modules');
+  const modules = path.resolve(path.dirname(require.resolve('@pulumi/pulumi/package.json')), '..', '..');
+  try {
+    if (fs.readlinkSync(link) !== modules) {
+      fs.rmSync(link, { force: true });
+      fs.symlinkSync(modules, link, 'dir');
+    }
+  } catch {
+    fs.rmSync(link, { force: true, recursive: true });
+    fs.symlinkSync(modules, link, 'dir');
+  }
+  return workDir;
+}
+
+async function openStack(task: LayerTask): Promise<Stack> {
+  const definition = findLayer(task.target, task.layer);
+  if (!definition) throw new Error(`no ${task.layer} layer for target ${task.target}`);
+  const program = definition.program({
+    environment: task.environment,
+    stage: task.stage,
+    config: task.config,
+    inputs: task.inputs,
+    runtime: { dataDir: task.dataDir, localPostgresUrl: task.localPostgresUrl },
+  });
+  const workDir = prepareWorkDir(task);
+  const pulumiPackage = path.dirname(require.resolve('@pulumi/pulumi/package.json'));
+  const workspace = await LocalWorkspace.create({
+    workDir,
+    program,
+    projectSettings: {
+      name: PROJECT_NAME,
+      runtime: 'nodejs',
+      backend: { url: task.backendUrl },
+    },
+    envVars: {
+      // pulumi-resource-pulumi-nodejs ships in the @pulumi/pulumi package.
+      PATH: `${pulumiPackage}${path.delimiter}${process.env.PATH ?? ''}`,
+      PULUMI_SKIP_UPDATE_CHECK: 'true',
+      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: 'false',
+    },
+  });
+  return LocalWorkspace.createOrSelectStack(
+    { stackName: stackName(task.environment, task.layer), projectName: PROJECT_NAME, program },
+    { workDir, projectSettings: await workspace.projectSettings(), envVars: workspace.envVars },
+  );
+}
+
+function summary(changes: Record<string, number> | undefined): ChangeSummary {
+  return Object.fromEntries(Object.entries(changes ?? {}).filter(([, n]) => n > 0));
+}
+
+/** Every secret this process was handed, so no event can carry one out. */
+function knownSecrets(task: LayerTask): string[] {
+  const secrets = Object.values(task.inputs).flatMap((outputs) =>
+    Object.values(outputs ?? {})
+      .filter((o) => o.secret && o.value !== undefined && o.value !== null)
+      .map((o) => (typeof o.value === 'string' ? o.value : JSON.stringify(o.value))),
+  );
+  const adminPassword = new URL(task.localPostgresUrl).password;
+  if (adminPassword) secrets.push(decodeURIComponent(adminPassword), adminPassword);
+  // Very short values would redact ordinary words; real secrets are long.
+  return secrets.filter((s) => s.length >= 6);
+}
+
+export function scrub(event: EngineEvent, secrets: string[]): EngineEvent {
+  if (secrets.length === 0) return event;
+  let text = JSON.stringify(event);
+  for (const secret of secrets) text = text.split(JSON.stringify(secret).slice(1, -1)).join('[secret]');
+  return JSON.parse(text) as EngineEvent;
+}
+
+async function run(task: LayerTask): Promise<LayerResult> {
+  const stack = await openStack(task);
+  const secrets = knownSecrets(task);
+  const onEvent = (event: EngineEvent): void => {
+    // The SDK's debug diagnostics echo raw RPC responses, generated passwords included; the
+    // engine sends them although the SDK's severity type does not list 'debug'.
+    if ((event.diagnosticEvent?.severity as string | undefined) === 'debug') return;
+    void send({ type: 'event', event: scrub(event, secrets) });
+  };
+  const common = { onEvent, signal: abort.signal, color: 'never' as const };
+  switch (task.operation) {
+    case 'up': {
+      // Refreshing first makes `up` repair drift (a role dropped by hand is created again).
+      const result = await stack.up({ ...common, refresh: true });
+      return { changes: summary(result.summary.resourceChanges), outputs: await outputsOf(stack) };
+    }
+    case 'preview': {
+      const result = await stack.preview(common);
+      return { changes: summary(result.changeSummary), outputs: await outputsOf(stack) };
+    }
+    case 'refresh': {
+      const result = await stack.refresh(common);
+      return { changes: summary(result.summary.resourceChanges), outputs: await outputsOf(stack) };
+    }
+    case 'destroy': {
+      const result = await stack.destroy(common);
+      // The stack is empty now; removing it keeps the backend free of dead environments.
+      await stack.workspace.removeStack(stack.name);
+      fs.rmSync(stackWorkDir(task.dataDir, task.environment, task.layer), {
+        recursive: true,
+        force: true,
+      });
+      return { changes: summary(result.summary.resourceChanges), outputs: {} };
+    }
+    case 'drift': {
+      const drifted: NonNullable<LayerResult['driftedResources']> = [];
+      const result = await stack.previewRefresh({
+        ...common,
+        onEvent: (event) => {
+          const step = event.resourcePreEvent?.metadata;
+          if (step && step.op !== 'same' && step.type !== 'pulumi:pulumi:Stack') {
+            drifted.push({ urn: step.urn, op: step.op, diffs: step.diffs });
+          }
+          onEvent(event);
+        },
+      });
+      return {
+        changes: summary(result.changeSummary),
+        outputs: await outputsOf(stack),
+        drift: drifted.length > 0,
+        driftedResources: drifted,
+      };
+    }
+  }
+}
+
+async function outputsOf(stack: Stack): Promise<OutputMap> {
+  return stack.outputs();
+}
+
+process.on('message', (message: ParentMessage) => {
+  if (message.type === 'cancel') {
+    abort.abort();
+    return;
+  }
+  run(message.task)
+    .then((result) => send({ type: 'result', result }))
+    .catch((error: unknown) =>
+      send({
+        type: 'error',
+        message: error instanceof Error ? error.message : String(error),
+        cancelled: abort.signal.aborted,
+      }),
+    )
+    .finally(() => process.exit(0));
+});
