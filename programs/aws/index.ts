@@ -1,3 +1,17 @@
 import type { LayerDefinition } from '../types';
+import { awsCompute } from './compute';
+import { awsData } from './data';
+import { awsNetwork } from './network';
+import { awsObservability } from './observability';
+import { awsServerless } from './serverless';
+import { awsStorage } from './storage';
 
-export const awsLayers: LayerDefinition[] = [];
+/** The `aws` target: one definition per layer. */
+export const awsLayers: LayerDefinition[] = [
+  awsNetwork,
+  awsData,
+  awsStorage,
+  awsCompute,
+  awsServerless,
+  awsObservability,
+];
