@@ -1,3 +1,10 @@
 import type { LayerDefinition } from '../types';
+import { cloudflareNetwork } from './network';
+import { cloudflareServerless } from './serverless';
+import { cloudflareStorage } from './storage';
 
-export const cloudflareLayers: LayerDefinition[] = [];
+export const cloudflareLayers: LayerDefinition[] = [
+  cloudflareNetwork,
+  cloudflareStorage,
+  cloudflareServerless,
+];

@@ -143,6 +143,11 @@ export const hcloudNetwork = defineLayer({
       env: 'HCLOUD_INGRESS_IPS',
       description: 'Comma-separated reserved IPv4 addresses (DNS targets).',
     },
+    {
+      name: 'ingressCount',
+      env: 'HCLOUD_INGRESS_COUNT',
+      description: 'How many reserved addresses there are (known before the addresses are).',
+    },
   ],
   program: (args) => async () => {
     const c = args.config;
@@ -204,6 +209,7 @@ export const hcloudNetwork = defineLayer({
       location: c.location,
       primaryIpIds: joinOutputs(ips.map((ip) => ip.id)),
       ingressIps: joinOutputs(ips.map((ip) => ip.ipAddress)),
+      ingressCount: ips.length,
     };
   },
 });
