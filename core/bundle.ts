@@ -1,4 +1,4 @@
-import type { LayerName } from './domain';
+import type { LayerName, StackOutputs } from './domain';
 
 export interface BundleEntry {
   key: string;
@@ -7,10 +7,13 @@ export interface BundleEntry {
   secret: boolean;
 }
 
+/** An environment's stack outputs and the `.env` entries rendered from them; stored encrypted. */
 export interface Bundle {
   environment: string;
   generatedAt: string;
   entries: BundleEntry[];
+  /** Raw outputs per layer, secrets included: what later layers read as their inputs. */
+  outputs: Partial<Record<LayerName, StackOutputs>>;
 }
 
 export class BundleEncodingError extends Error {

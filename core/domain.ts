@@ -115,6 +115,7 @@ export interface LayerRun {
   changes?: ChangeSummary;
   error?: string;
   drift?: boolean;
+  driftedResources?: { urn: string; op: string; diffs?: string[] }[];
 }
 
 export interface DeploymentRecord {

@@ -13,5 +13,8 @@ export const keys = {
   events: (id: string) => `strata:events:${id}`,
   eventSequence: (id: string) => `strata:events:${id}:seq`,
   arrivals: () => 'strata:arrivals',
+  /** sha256 of a deploy hook token -> environment name. */
+  hook: (hash: string) => `strata:hook:${hash}`,
+  environmentHook: (name: string) => `strata:env:${name}:hook`,
   cancelChannel: () => 'strata:cancel',
 };

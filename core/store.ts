@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { decrypt, encrypt } from './crypto';
+import { randomBytes } from 'node:crypto';
+import { decrypt, encrypt, sha256 } from './crypto';
 import type { Bundle } from './bundle';
 import type { DeploymentRecord, EnvironmentRecord } from './domain';
 import { keys } from './redis-keys';
@@ -98,6 +99,7 @@ export class Store {
   /** Forgets an environment and everything Strata kept about it (not its infrastructure). */
   async deleteEnvironment(name: string): Promise<void> {
     const deployments = await this.redis.zrange(keys.environmentDeployments(name), '0', '-1');
+    const hook = await this.redis.get(keys.environmentHook(name));
     const multi = this.redis
       .multi()
       .del(
@@ -107,6 +109,7 @@ export class Store {
         keys.environmentQueue(name),
       )
       .zrem(keys.environments(), name);
+    if (hook) multi.del(keys.hook(hook), keys.environmentHook(name));
     // Deployment records and event streams outlive the environment for a week, for audit.
     for (const id of deployments) {
       multi.expire(keys.deployment(id), 7 * 24 * 3600);
@@ -162,6 +165,25 @@ export class Store {
     const ids = await this.redis.zrevrange(keys.environmentDeployments(environment), '0', '-1');
     const records = await Promise.all(ids.map((id) => this.getDeployment(id)));
     return records.filter((r): r is DeploymentRecord => r !== undefined);
+  }
+
+  // Deploy hooks: only a hash of the token is kept, so a Redis dump does not hand out deploys.
+
+  /** Issues a new hook token for the environment, revoking the previous one; returns the token. */
+  async rotateHook(environment: string): Promise<string> {
+    const token = randomBytes(24).toString('base64url');
+    const previous = await this.redis.get(keys.environmentHook(environment));
+    const multi = this.redis.multi();
+    if (previous) multi.del(keys.hook(previous));
+    await multi
+      .set(keys.hook(sha256(token)), environment)
+      .set(keys.environmentHook(environment), sha256(token))
+      .exec();
+    return token;
+  }
+
+  async environmentForHook(token: string): Promise<string | undefined> {
+    return (await this.redis.get(keys.hook(sha256(token)))) ?? undefined;
   }
 
   // Bundles: encrypted at rest, because they hold database passwords and access keys.

@@ -1,5 +1,5 @@
 import type { TObject } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import type { Stage } from '../core/domain';
 import type { LayerDefinition } from './types';
 

@@ -34,7 +34,11 @@ function prepareWorkDir(task: LayerTask): string {
   const workDir = stackWorkDir(task.dataDir, task.environment, task.layer);
   fs.mkdirSync(workDir, { recursive: true });
   const link = path.join(workDir, 'node_modules');
-  const modules = path.resolve(path.dirname(require.resolve('@pulumi/pulumi/package.json')), '..', '..');
+  const modules = path.resolve(
+    path.dirname(require.resolve('@pulumi/pulumi/package.json')),
+    '..',
+    '..',
+  );
   try {
     if (fs.readlinkSync(link) !== modules) {
       fs.rmSync(link, { force: true });
@@ -100,7 +104,8 @@ function knownSecrets(task: LayerTask): string[] {
 export function scrub(event: EngineEvent, secrets: string[]): EngineEvent {
   if (secrets.length === 0) return event;
   let text = JSON.stringify(event);
-  for (const secret of secrets) text = text.split(JSON.stringify(secret).slice(1, -1)).join('[secret]');
+  for (const secret of secrets)
+    text = text.split(JSON.stringify(secret).slice(1, -1)).join('[secret]');
   return JSON.parse(text) as EngineEvent;
 }
 

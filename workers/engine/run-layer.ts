@@ -15,6 +15,8 @@ export class LayerFailedError extends Error {
 export interface RunLayerOptions {
   onEvent: (event: unknown) => void;
   signal?: AbortSignal;
+  /** Extra environment for the engine process (the state passphrase). */
+  env?: Record<string, string>;
 }
 
 /** The CLI's error text ends with the part a user needs; the start repeats the command line. */
@@ -28,7 +30,7 @@ export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<Lay
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'layer-process.js'), [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: process.env,
+      env: { ...process.env, ...options.env },
     });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {

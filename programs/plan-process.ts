@@ -1,0 +1,22 @@
+/**
+ * Plans one blueprint under Pulumi mocks and reports it over IPC. Mocks are process-global,
+ * so the API runs each plan in a process of its own.
+ */
+import type { Stage } from '../core/domain';
+import { findBlueprint } from './blueprints';
+import { planBlueprint } from './blueprint-plan';
+
+process.on('message', (message: { blueprint: string; stage: Stage }) => {
+  const blueprint = findBlueprint(message.blueprint);
+  const done = (payload: unknown): void => {
+    process.send?.(payload, undefined, undefined, () => process.exit(0));
+  };
+  if (!blueprint) {
+    done({ error: `blueprint "${message.blueprint}" does not exist` });
+    return;
+  }
+  planBlueprint(blueprint, message.stage).then(
+    (plan) => done({ plan: { resources: plan.resources, env: plan.env } }),
+    (error: unknown) => done({ error: error instanceof Error ? error.message : String(error) }),
+  );
+});

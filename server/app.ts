@@ -1,0 +1,50 @@
+import Fastify from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Settings } from '../core/settings';
+import auth from './plugins/auth';
+import errorHandler from './plugins/error-handler';
+import services from './plugins/services';
+import bundleRoutes from './routes/bundle';
+import catalogueRoutes from './routes/catalogue';
+import deploymentRoutes from './routes/deployments';
+import environmentRoutes from './routes/environments';
+import healthRoutes from './routes/health';
+
+export interface AppOptions {
+  settings: Settings;
+  logger: Logger;
+  /** Tests give each run its own queue. */
+  queueName?: string;
+}
+
+/** Composes the API: plugins, then routes. The process around it lives in server.ts. */
+export async function buildApp(options: AppOptions) {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // Unknown fields are an error to report, not something to drop silently.
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        allErrors: true,
+        verbose: true,
+      },
+    },
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(errorHandler);
+  await app.register(services, { settings: options.settings, queueName: options.queueName });
+  await app.register(auth, {
+    apiToken: options.settings.apiToken,
+    tokensFile: options.settings.tokensFile,
+  });
+
+  await app.register(healthRoutes);
+  await app.register(catalogueRoutes);
+  await app.register(environmentRoutes);
+  await app.register(deploymentRoutes);
+  await app.register(bundleRoutes);
+  return app;
+}

@@ -1,0 +1,123 @@
+import type { Static } from '@sinclair/typebox';
+import {
+  LAYERS,
+  type EnvironmentRecord,
+  type JsonObject,
+  type LayerName,
+  type LayerSpec,
+  type Stage,
+} from '../core/domain';
+import { BLUEPRINTS, findBlueprint } from '../programs/blueprints';
+import { findLayer, layersOf } from '../programs/catalogue';
+import { ConfigError, resolveLayerConfig } from '../programs/config';
+import type { LayerDefinition } from '../programs/types';
+import { BadRequestError } from './errors';
+import type { CreateEnvironmentBody } from './schemas/environment';
+
+type CreateBody = Static<typeof CreateEnvironmentBody>;
+
+function definitionFor(layer: LayerName, target: LayerSpec['target']): LayerDefinition {
+  const definition = findLayer(target, layer);
+  if (!definition) {
+    const offered = layersOf(target).map((d) => d.layer);
+    throw new BadRequestError(
+      `layers.${layer}: target "${target}" has no ${layer} layer (it offers ${offered.join(', ') || 'none'})`,
+    );
+  }
+  return definition;
+}
+
+/**
+ * Environment-wide config reaches each layer whose schema has that key, unless the layer
+ * sets it itself: `{ "region": "eu-west-1" }` once instead of once per layer.
+ */
+function withEnvironmentConfig(
+  definition: LayerDefinition,
+  layerConfig: JsonObject,
+  envConfig: JsonObject,
+): JsonObject {
+  const inherited = Object.fromEntries(
+    Object.entries(envConfig).filter(([key]) => key in definition.config.properties),
+  );
+  return { ...inherited, ...layerConfig };
+}
+
+/** Checks every layer's config against its schema for this stage; collects every problem. */
+export function validateLayers(layers: Partial<Record<LayerName, LayerSpec>>, stage: Stage): void {
+  const problems: string[] = [];
+  for (const layer of LAYERS) {
+    const spec = layers[layer];
+    if (!spec) continue;
+    try {
+      resolveLayerConfig(definitionFor(layer, spec.target), stage, spec.config);
+    } catch (error) {
+      if (error instanceof ConfigError) problems.push(...error.problems);
+      else throw error;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The layers of a create request: the blueprint's, overridden by the request's own. */
+export function requestedLayers(
+  body: CreateBody,
+  stage: Stage,
+): Partial<Record<LayerName, LayerSpec>> {
+  const layers: Partial<Record<LayerName, LayerSpec>> = {};
+  if (body.blueprint !== undefined) {
+    const blueprint = findBlueprint(body.blueprint);
+    if (!blueprint) {
+      throw new BadRequestError(
+        `blueprint "${body.blueprint}" does not exist (known: ${BLUEPRINTS.map((b) => b.name).join(', ')})`,
+      );
+    }
+    for (const [layer, spec] of Object.entries(blueprint.layers) as [LayerName, LayerSpec][]) {
+      layers[layer] = {
+        target: spec.target,
+        config: { ...(spec.config ?? {}), ...(blueprint.stages?.[stage]?.[layer] ?? {}) },
+      };
+    }
+  }
+  for (const [layer, spec] of Object.entries(body.layers ?? {}) as [
+    LayerName,
+    { target: LayerSpec['target']; config?: JsonObject },
+  ][]) {
+    const base = layers[layer];
+    // Same target: the request refines the blueprint's config; another target replaces it.
+    const config =
+      base && base.target === spec.target
+        ? { ...base.config, ...(spec.config ?? {}) }
+        : (spec.config ?? {});
+    layers[layer] = { target: spec.target, config };
+  }
+  if (Object.keys(layers).length === 0) {
+    throw new BadRequestError('give a "blueprint" or at least one entry in "layers"');
+  }
+  const envConfig = body.config ?? {};
+  for (const [layer, spec] of Object.entries(layers) as [LayerName, LayerSpec][]) {
+    spec.config = withEnvironmentConfig(definitionFor(layer, spec.target), spec.config, envConfig);
+  }
+  return layers;
+}
+
+export function newEnvironment(body: CreateBody): EnvironmentRecord {
+  // The schema admits only STAGES; TypeBox widens its union of literals to string.
+  const stage = (body.stage ?? 'dev') as Stage;
+  const layers = requestedLayers(body, stage);
+  validateLayers(layers, stage);
+  const now = new Date().toISOString();
+  return {
+    name: body.name,
+    stage,
+    ...(body.blueprint !== undefined ? { blueprint: body.blueprint } : {}),
+    layers,
+    config: body.config ?? {},
+    ...(body.ttl ? { ttl: body.ttl } : {}),
+    requireApproval: body.requireApproval ?? stage === 'prod',
+    ...(body.source ? { source: body.source } : {}),
+    status: 'provisioning',
+    layerStates: {},
+    createdAt: now,
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import { safeEqual } from '../../core/crypto';
+import { ForbiddenError, UnauthorizedError } from '../errors';
+
+export const SCOPES = ['read', 'deploy', 'secrets:read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface Principal {
+  name: string;
+  scopes: Scope[];
+}
+
+interface TokenEntry extends Principal {
+  token: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler that lets through only tokens with `scope` (admin has every scope). */
+    authorize(scope: Scope): preHandlerAsyncHookHandler;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** Reads STRATA_TOKENS_FILE: `[{ "name": "ci", "token": "…", "scopes": ["read", "deploy"] }]`. */
+export function loadTokens(file: string): TokenEntry[] {
+  const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const list = Array.isArray(parsed) ? parsed : (parsed as { tokens?: unknown }).tokens;
+  if (!Array.isArray(list)) throw new Error(`${file}: expected a list of { name, token, scopes }`);
+  return list.map((entry: unknown, i) => {
+    const e = entry as Partial<TokenEntry>;
+    if (typeof e.name !== 'string' || typeof e.token !== 'string' || e.token.length < 16) {
+      throw new Error(`${file}: entry ${i} needs a name and a token of at least 16 characters`);
+    }
+    const scopes = Array.isArray(e.scopes) ? e.scopes : [];
+    const unknown = scopes.filter((s) => !SCOPES.includes(s));
+    if (unknown.length > 0)
+      throw new Error(`${file}: entry ${e.name} has unknown scopes ${unknown.join(', ')}`);
+    return { name: e.name, token: e.token, scopes };
+  });
+}
+
+function bearer(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (!header)
+    throw new UnauthorizedError('missing bearer token: send "Authorization: Bearer <token>"');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw new UnauthorizedError('the Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+export default fp<{ apiToken: string; tokensFile?: string }>(
+  async (app, options) => {
+    const tokens: TokenEntry[] = [
+      { name: 'admin', token: options.apiToken, scopes: ['admin'] },
+      ...(options.tokensFile ? loadTokens(options.tokensFile) : []),
+    ];
+    const identify = (request: FastifyRequest): Principal => {
+      const presented = bearer(request);
+      // Compare against every token so the time taken says nothing about which one matched.
+      let found: TokenEntry | undefined;
+      for (const entry of tokens) if (safeEqual(entry.token, presented)) found ??= entry;
+      if (!found) throw new UnauthorizedError('the bearer token is not valid');
+      return { name: found.name, scopes: found.scopes };
+    };
+    app.decorateRequest('principal', undefined);
+    app.decorate('authorize', (scope: Scope): preHandlerAsyncHookHandler => {
+      return async (request) => {
+        const principal = identify(request);
+        if (!principal.scopes.includes(scope) && !principal.scopes.includes('admin')) {
+          throw new ForbiddenError(
+            `token "${principal.name}" lacks the "${scope}" scope this call needs`,
+          );
+        }
+        request.principal = principal;
+      };
+    });
+  },
+  { name: 'strata-auth' },
+);

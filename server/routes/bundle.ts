@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { renderEnv } from '../../core/bundle';
+import { environmentLayers } from '../../core/deployments';
+import type { LayerName } from '../../core/domain';
+import { NotFoundError } from '../../core/store';
+import { BadRequestError } from '../errors';
+import { errorResponses, NameParams } from '../schemas/common';
+import { Layer } from '../schemas/environment';
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { store } = app.strata;
+
+  app.get(
+    '/v1/environments/:name/env',
+    {
+      preHandler: app.authorize('secrets:read'),
+      schema: {
+        params: NameParams,
+        querystring: Type.Object(
+          {
+            layer: Type.Optional(Layer),
+            format: Type.Optional(Type.Union([Type.Literal('env'), Type.Literal('json')])),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Union([Type.String(), Type.Record(Type.String(), Type.String())]),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const env = await store.requireEnvironment(request.params.name);
+      const present = environmentLayers(env);
+      const { layer, format } = request.query;
+      if (layer && !present.includes(layer as LayerName)) {
+        throw new BadRequestError(
+          `layer "${layer}" is not in environment "${env.name}" (it has ${present.join(', ')})`,
+        );
+      }
+      const bundle = await store.getBundle(env.name);
+      if (!bundle || bundle.entries.length === 0) {
+        throw new NotFoundError(
+          `environment "${env.name}" has no outputs yet: its first up has not succeeded`,
+        );
+      }
+      const layers = layer ? [layer as LayerName] : present;
+      request.log.info(
+        { environment: env.name, layers, by: request.principal?.name },
+        'bundle downloaded',
+      );
+      reply.header('cache-control', 'no-store');
+      if (format === 'json') {
+        return Object.fromEntries(
+          bundle.entries.filter((e) => layers.includes(e.layer)).map((e) => [e.key, e.value]),
+        );
+      }
+      return reply
+        .type('text/plain; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${env.name}.env"`)
+        .send(renderEnv(bundle, layers));
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,139 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { FINAL_STATUSES } from '../../core/domain';
+import { EventLog } from '../../core/event-log';
+import { keys } from '../../core/redis-keys';
+import { ConflictError } from '../../core/store';
+import { BadRequestError } from '../errors';
+import { errorResponses, IdParams } from '../schemas/common';
+import { DeploymentView } from '../schemas/deployment';
+import { deploymentView } from '../views';
+
+const KEEPALIVE_MS = 15_000;
+const READ_BLOCK_MS = 5_000;
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { store, deployments, redis, events } = app.strata;
+
+  app.get(
+    '/v1/deployments/:id',
+    {
+      preHandler: app.authorize('read'),
+      schema: { params: IdParams, response: { 200: DeploymentView, ...errorResponses } },
+    },
+    async (request) => {
+      const deployment = await store.requireDeployment(request.params.id);
+      return deploymentView(deployment, await deployments.queuePosition(deployment));
+    },
+  );
+
+  app.get(
+    '/v1/deployments/:id/events',
+    {
+      preHandler: app.authorize('read'),
+      schema: {
+        params: IdParams,
+        querystring: Type.Object({
+          lastEventId: Type.Optional(
+            Type.String({ description: 'same as the Last-Event-ID header' }),
+          ),
+        }),
+        response: { ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const deployment = await store.requireDeployment(id);
+      const lastHeader = request.headers['last-event-id'] ?? request.query.lastEventId ?? '0';
+      const last = Number(lastHeader);
+      if (!Number.isInteger(last) || last < 0) {
+        throw new BadRequestError(
+          `Last-Event-ID must be a whole number, the id of the last event received (got "${String(lastHeader)}")`,
+        );
+      }
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      // XREAD BLOCK holds its connection, so every watcher gets its own.
+      const reader = redis.duplicate();
+      const log = new EventLog(reader);
+      let open = true;
+      const stop = (): void => {
+        open = false;
+        reader.disconnect();
+      };
+      request.raw.on('close', stop);
+      const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
+      let seq = last;
+      try {
+        while (open) {
+          const batch = await log.read(id, seq, READ_BLOCK_MS);
+          for (const event of batch) {
+            raw.write(`id: ${event.seq}\nevent: ${event.kind}\ndata: ${event.data}\n\n`);
+            seq = event.seq;
+            if (event.kind === 'end') open = false;
+          }
+          if (batch.length === 0 && open) {
+            // A finished deployment whose events have expired still ends its stream.
+            const current = await store.getDeployment(id);
+            const expired = (await redis.exists(keys.events(id))) === 0;
+            if (!current || (FINAL_STATUSES.has(current.status) && expired)) {
+              raw.write(
+                `event: end\ndata: ${JSON.stringify({ status: current?.status ?? deployment.status })}\n\n`,
+              );
+              open = false;
+            }
+          }
+        }
+      } catch (error) {
+        if (open) request.log.warn({ err: error, deployment: id }, 'event stream failed');
+      } finally {
+        clearInterval(keepalive);
+        request.raw.off('close', stop);
+        reader.disconnect();
+        raw.end();
+      }
+    },
+  );
+
+  app.post(
+    '/v1/deployments/:id/cancel',
+    {
+      preHandler: app.authorize('deploy'),
+      schema: { params: IdParams, response: { 202: DeploymentView, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const current = await store.requireDeployment(id);
+      if (FINAL_STATUSES.has(current.status)) {
+        throw new ConflictError(`deployment ${id} already ended ${current.status}`);
+      }
+      // Waiting deployments end at once; a running one is aborted by the worker running it.
+      const updated = await store.updateDeployment(id, (d) =>
+        d.status === 'queued' || d.status === 'pending_approval'
+          ? {
+              ...d,
+              status: 'cancelled',
+              finishedAt: new Date().toISOString(),
+              error: `cancelled by ${request.principal?.name ?? 'api'}`,
+            }
+          : undefined,
+      );
+      if (updated.status === 'cancelled') {
+        await deployments.leaveLine(updated);
+        await events.append(id, 'deployment', { status: 'cancelled' });
+        await events.append(id, 'end', { status: 'cancelled' });
+      } else {
+        await redis.publish(keys.cancelChannel(), id);
+      }
+      return reply.status(202).send(deploymentView(updated));
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ErrorResponse } from '../schemas/common';
+
+const run = promisify(execFile);
+
+/** `pulumi version`, or why it cannot be run. */
+async function pulumiVersion(): Promise<{ version?: string; problem?: string }> {
+  try {
+    const { stdout } = await run('pulumi', ['version'], { timeout: 10_000 });
+    return { version: stdout.trim() };
+  } catch (error) {
+    return { problem: `the pulumi CLI cannot be run: ${(error as Error).message.split('\n')[0]}` };
+  }
+}
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/healthz',
+    { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        response: {
+          200: Type.Object({ status: Type.Literal('ready'), pulumi: Type.String() }),
+          503: ErrorResponse,
+        },
+      },
+    },
+    async (_request, reply) => {
+      const problems: string[] = [];
+      try {
+        await app.strata.redis.ping();
+      } catch (error) {
+        problems.push(`redis is not reachable: ${(error as Error).message}`);
+      }
+      const pulumi = await pulumiVersion();
+      if (pulumi.problem) problems.push(pulumi.problem);
+      if (problems.length > 0) {
+        return reply
+          .status(503)
+          .send({ statusCode: 503, error: 'Service Unavailable', message: problems.join('; ') });
+      }
+      return { status: 'ready' as const, pulumi: pulumi.version ?? '' };
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,33 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+export const ErrorResponse = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    error: Type.String(),
+    message: Type.String(),
+  },
+  { $id: 'ErrorResponse' },
+);
+
+/** The error responses every authenticated route can give, by status code. */
+export const errorResponses = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+  503: ErrorResponse,
+};
+
+export const EnvironmentName = Type.String({
+  pattern: '^[a-z][a-z0-9-]{1,38}[a-z0-9]$',
+  description: 'lowercase letters, digits and "-", 3 to 40 characters, starting with a letter',
+});
+
+export const NameParams = Type.Object({ name: Type.String() });
+export const IdParams = Type.Object({ id: Type.String() });
+
+/** An object whose keys are not known in advance (config, outputs). */
+export const FreeObject = Type.Record(Type.String(), Type.Unknown());
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);

@@ -1,0 +1,58 @@
+import { Type } from '@sinclair/typebox';
+import { LAYERS, OPERATIONS } from '../../core/domain';
+
+export const DeploymentRequestBody = Type.Object(
+  {
+    operation: Type.Union(OPERATIONS.map((o) => Type.Literal(o))),
+    layers: Type.Optional(
+      Type.Array(Type.Union(LAYERS.map((l) => Type.Literal(l))), {
+        minItems: 1,
+        uniqueItems: true,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const LayerRunView = Type.Object({
+  status: Type.String(),
+  startedAt: Type.Optional(Type.String()),
+  finishedAt: Type.Optional(Type.String()),
+  changes: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+  error: Type.Optional(Type.String()),
+  drift: Type.Optional(Type.Boolean()),
+  driftedResources: Type.Optional(
+    Type.Array(
+      Type.Object({
+        urn: Type.String(),
+        op: Type.String(),
+        diffs: Type.Optional(Type.Array(Type.String())),
+      }),
+    ),
+  ),
+});
+
+export const TriggerView = Type.Object({
+  kind: Type.String(),
+  actor: Type.Optional(Type.String()),
+  repository: Type.Optional(Type.String()),
+  branch: Type.Optional(Type.String()),
+  commit: Type.Optional(Type.String()),
+  approvedBy: Type.Optional(Type.String()),
+});
+
+export const DeploymentView = Type.Object({
+  id: Type.String(),
+  environment: Type.String(),
+  operation: Type.String(),
+  layers: Type.Array(Type.String()),
+  status: Type.String(),
+  trigger: TriggerView,
+  layerRuns: Type.Record(Type.String(), LayerRunView),
+  queuePosition: Type.Optional(Type.Integer()),
+  error: Type.Optional(Type.String()),
+  drift: Type.Optional(Type.Boolean()),
+  createdAt: Type.String(),
+  startedAt: Type.Optional(Type.String()),
+  finishedAt: Type.Optional(Type.String()),
+});

@@ -1,0 +1,92 @@
+import { Type } from '@sinclair/typebox';
+import { LAYERS, STAGES, TARGETS } from '../../core/domain';
+import { DeploymentView } from './deployment';
+import { EnvironmentName, FreeObject } from './common';
+
+const literalUnion = <T extends readonly string[]>(values: T) =>
+  Type.Union(values.map((v) => Type.Literal(v)));
+
+export const Stage = literalUnion(STAGES);
+export const Target = literalUnion(TARGETS);
+export const Layer = literalUnion(LAYERS);
+
+export const Duration = Type.String({
+  pattern: '^[1-9][0-9]*(s|m|h|d)$',
+  description: 'a duration such as 90s, 15m, 8h or 7d',
+});
+
+export const Source = Type.Object(
+  {
+    repo: Type.String({ pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', description: 'owner/name' }),
+    branch: Type.String({ minLength: 1, maxLength: 255 }),
+  },
+  { additionalProperties: false },
+);
+
+const LayerRequest = Type.Object(
+  {
+    target: Target,
+    config: Type.Optional(FreeObject),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateEnvironmentBody = Type.Object(
+  {
+    name: EnvironmentName,
+    stage: Type.Optional(Stage),
+    blueprint: Type.Optional(Type.String({ minLength: 1 })),
+    layers: Type.Optional(
+      Type.Object(Object.fromEntries(LAYERS.map((l) => [l, Type.Optional(LayerRequest)])), {
+        additionalProperties: false,
+      }),
+    ),
+    config: Type.Optional(FreeObject),
+    ttl: Type.Optional(Duration),
+    requireApproval: Type.Optional(Type.Boolean()),
+    source: Type.Optional(Source),
+  },
+  { additionalProperties: false },
+);
+
+export const PatchEnvironmentBody = Type.Object(
+  {
+    ttl: Type.Optional(Type.Union([Duration, Type.Null()])),
+    source: Type.Optional(Type.Union([Source, Type.Null()])),
+    config: Type.Optional(FreeObject),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const LayerView = Type.Object({
+  target: Type.String(),
+  config: FreeObject,
+  status: Type.String(),
+  outputs: FreeObject,
+  updatedAt: Type.Optional(Type.String()),
+  lastDeployment: Type.Optional(Type.String()),
+});
+
+export const EnvironmentView = Type.Object({
+  name: Type.String(),
+  stage: Type.String(),
+  blueprint: Type.Optional(Type.String()),
+  status: Type.String(),
+  drift: Type.Optional(Type.Boolean()),
+  requireApproval: Type.Boolean(),
+  ttl: Type.Optional(Type.String()),
+  expiresAt: Type.Optional(Type.String()),
+  source: Type.Optional(Source),
+  config: FreeObject,
+  layers: Type.Record(Type.String(), LayerView),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const CreateEnvironmentResponse = Type.Object({
+  environment: EnvironmentView,
+  deployment: DeploymentView,
+  deployHook: Type.String({
+    description: 'secret URL that redeploys the environment; shown only here',
+  }),
+});

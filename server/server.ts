@@ -1,0 +1,36 @@
+import { createLogger } from '../core/logger';
+import { loadSettings } from '../core/settings';
+import { buildApp } from './app';
+
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const logger = createLogger(settings.logLevel, 'strata-api');
+  const app = await buildApp({ settings, logger });
+  if (settings.apiTokenGenerated) {
+    // Printed once, on the start that generated it; it stays in the data dir for later.
+    process.stdout.write(
+      `\nstrata: generated an admin API token (kept in ${settings.dataDir}/api-token):\n\n    ${settings.apiToken}\n\n`,
+    );
+  }
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  await app.listen({ port: settings.port, host: settings.host });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,310 @@
+import { DelayedError, type Job } from 'bullmq';
+import type { DeployJobData } from '../../core/deployments';
+import {
+  FINAL_STATUSES,
+  type DeploymentRecord,
+  type DeploymentStatus,
+  type EnvironmentRecord,
+  type LayerName,
+  type LayerRun,
+  type StackOutputs,
+} from '../../core/domain';
+import type { EventKind } from '../../core/event-log';
+import { layerGroups } from '../../core/layer-graph';
+import { bundleEntries, visibleOutputs } from '../../programs/bundle-entries';
+import { findLayer } from '../../programs/catalogue';
+import { resolveLayerConfig } from '../../programs/config';
+import { LayerFailedError, runLayer } from '../engine/run-layer';
+import type { WorkerContext } from '../context';
+
+/** How long a worker holds an environment without renewing; renewed every third of it. */
+const TURN_TTL_MS = 30_000;
+/** How soon a deployment waiting for its environment asks again. */
+const WAIT_FOR_TURN_MS = 1_000;
+
+export function deployProcessor(ctx: WorkerContext) {
+  return async (job: Job<DeployJobData>, token?: string): Promise<void> => {
+    const deployment = await ctx.store.getDeployment(job.data.deploymentId);
+    if (
+      !deployment ||
+      FINAL_STATUSES.has(deployment.status) ||
+      deployment.status === 'pending_approval'
+    ) {
+      return;
+    }
+    const resume = deployment.status === 'running';
+    if (!(await ctx.deployments.takeTurn(deployment, TURN_TTL_MS, resume))) {
+      // Another deployment holds the environment or is ahead in its line: wait, never fail.
+      await job.moveToDelayed(Date.now() + WAIT_FOR_TURN_MS, token);
+      throw new DelayedError();
+    }
+    const renew = setInterval(() => {
+      ctx.deployments.renewTurn(deployment, TURN_TTL_MS).catch((error: unknown) => {
+        ctx.logger.warn(
+          { err: error, deployment: deployment.id },
+          'could not renew the environment lock',
+        );
+      });
+    }, TURN_TTL_MS / 3);
+    const abort = new AbortController();
+    ctx.running.set(deployment.id, abort);
+    try {
+      await execute(ctx, deployment, abort.signal);
+    } finally {
+      clearInterval(renew);
+      ctx.running.delete(deployment.id);
+      await ctx.deployments.releaseTurn(deployment);
+    }
+  };
+}
+
+/** Appends events in the order they happen, even though each append is asynchronous. */
+function serialAppender(ctx: WorkerContext, deploymentId: string) {
+  let chain: Promise<unknown> = Promise.resolve();
+  const append = (kind: EventKind, data: unknown): Promise<unknown> => {
+    chain = chain
+      .then(() => ctx.events.append(deploymentId, kind, data))
+      .catch((error: unknown) => {
+        ctx.logger.error({ err: error, deployment: deploymentId }, 'could not record an event');
+      });
+    return chain;
+  };
+  return append;
+}
+
+async function execute(
+  ctx: WorkerContext,
+  initial: DeploymentRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  const append = serialAppender(ctx, initial.id);
+  const log = ctx.logger.child({ deployment: initial.id, environment: initial.environment });
+  let env = await ctx.store.getEnvironment(initial.environment);
+  if (!env) {
+    await finish(
+      ctx,
+      initial.id,
+      'failed',
+      `environment "${initial.environment}" no longer exists`,
+      append,
+    );
+    return;
+  }
+  const deployment = await ctx.store.updateDeployment(initial.id, (d) =>
+    FINAL_STATUSES.has(d.status)
+      ? undefined
+      : { ...d, status: 'running', startedAt: d.startedAt ?? new Date().toISOString() },
+  );
+  if (FINAL_STATUSES.has(deployment.status)) return;
+  await append('deployment', {
+    status: 'running',
+    operation: deployment.operation,
+    layers: deployment.layers,
+  });
+  log.info({ operation: deployment.operation, layers: deployment.layers }, 'deployment started');
+  const destroying = deployment.operation === 'destroy';
+  if (destroying || deployment.operation === 'up') {
+    env = await ctx.store.updateEnvironment(env.name, (e) => ({
+      ...e,
+      status: destroying ? 'destroying' : 'provisioning',
+    }));
+  }
+
+  const outputs: Partial<Record<LayerName, StackOutputs>> = {
+    ...((await ctx.store.getBundle(env.name))?.outputs ?? {}),
+  };
+  let failure: string | undefined;
+  let drift = false;
+  const setRun = async (layer: LayerName, run: LayerRun): Promise<void> => {
+    await ctx.store.updateDeployment(deployment.id, (d) => ({
+      ...d,
+      layerRuns: { ...d.layerRuns, [layer]: run },
+    }));
+    await append('layer', { layer, ...run });
+  };
+
+  for (const group of layerGroups(deployment.layers, destroying ? 'backward' : 'forward')) {
+    if (failure || signal.aborted) {
+      for (const layer of group)
+        await setRun(layer, { status: signal.aborted ? 'cancelled' : 'skipped' });
+      continue;
+    }
+    await Promise.all(
+      group.map(async (layer) => {
+        const startedAt = new Date().toISOString();
+        await setRun(layer, { status: 'running', startedAt });
+        try {
+          const result = await runOneLayer(
+            ctx,
+            env as EnvironmentRecord,
+            deployment,
+            layer,
+            outputs,
+            signal,
+            (event) => append('engine', { layer, ...(event as object) }),
+          );
+          if (destroying) delete outputs[layer];
+          else if (deployment.operation !== 'preview' && deployment.operation !== 'drift')
+            outputs[layer] = result.outputs;
+          if (result.drift) drift = true;
+          await setRun(layer, {
+            status: 'succeeded',
+            startedAt,
+            finishedAt: new Date().toISOString(),
+            changes: result.changes,
+            ...(result.drift !== undefined
+              ? { drift: result.drift, driftedResources: result.driftedResources }
+              : {}),
+          });
+          await recordLayerState(
+            ctx,
+            env as EnvironmentRecord,
+            deployment,
+            layer,
+            destroying ? undefined : outputs[layer],
+          );
+        } catch (error) {
+          const cancelled = error instanceof LayerFailedError && error.cancelled;
+          const message = error instanceof Error ? error.message : String(error);
+          failure ??= cancelled ? 'cancelled' : `${layer}: ${message}`;
+          await setRun(layer, {
+            status: cancelled ? 'cancelled' : 'failed',
+            startedAt,
+            finishedAt: new Date().toISOString(),
+            error: message,
+          });
+          await ctx.store.updateEnvironment(env!.name, (e) => ({
+            ...e,
+            layerStates: {
+              ...e.layerStates,
+              [layer]: {
+                ...(e.layerStates[layer] ?? { target: e.layers[layer]!.target, outputs: {} }),
+                status: 'failed',
+                updatedAt: new Date().toISOString(),
+                lastDeployment: deployment.id,
+              },
+            },
+          }));
+        }
+      }),
+    );
+  }
+
+  if (deployment.operation === 'up' || deployment.operation === 'refresh' || destroying) {
+    await saveBundle(ctx, env.name, outputs);
+  }
+  const status: DeploymentStatus =
+    signal.aborted || failure === 'cancelled' ? 'cancelled' : failure ? 'failed' : 'succeeded';
+  if (deployment.operation === 'drift') {
+    await ctx.store.updateDeployment(deployment.id, (d) => ({ ...d, drift }));
+    if (status === 'succeeded')
+      await ctx.store.updateEnvironment(env.name, (e) => ({ ...e, drift }));
+  }
+  if (deployment.forget && status === 'succeeded') {
+    await ctx.store.deleteEnvironment(env.name);
+  } else {
+    await ctx.store.updateEnvironment(env.name, (e) => ({ ...e, status: environmentStatus(e) }));
+  }
+  await finish(ctx, deployment.id, status, status === 'failed' ? failure : undefined, append);
+  log.info({ status }, 'deployment finished');
+}
+
+async function runOneLayer(
+  ctx: WorkerContext,
+  env: EnvironmentRecord,
+  deployment: DeploymentRecord,
+  layer: LayerName,
+  outputs: Partial<Record<LayerName, StackOutputs>>,
+  signal: AbortSignal,
+  onEvent: (event: unknown) => void,
+) {
+  const spec = env.layers[layer];
+  if (!spec) throw new Error(`the environment has no ${layer} layer`);
+  const definition = findLayer(spec.target, layer);
+  if (!definition) throw new Error(`target ${spec.target} has no ${layer} layer`);
+  const config = resolveLayerConfig(definition, env.stage, spec.config);
+  return runLayer(
+    {
+      deploymentId: deployment.id,
+      environment: env.name,
+      stage: env.stage,
+      layer,
+      target: spec.target,
+      operation: deployment.operation,
+      config,
+      inputs: outputs,
+      dataDir: ctx.settings.dataDir,
+      localPostgresUrl: ctx.settings.localPostgresUrl,
+      backendUrl: ctx.settings.backendUrl,
+    },
+    { onEvent, signal, env: { PULUMI_CONFIG_PASSPHRASE: ctx.settings.passphrase } },
+  );
+}
+
+async function recordLayerState(
+  ctx: WorkerContext,
+  env: EnvironmentRecord,
+  deployment: DeploymentRecord,
+  layer: LayerName,
+  outputs: StackOutputs | undefined,
+): Promise<void> {
+  const affectsState = deployment.operation !== 'preview' && deployment.operation !== 'drift';
+  if (!affectsState) return;
+  await ctx.store.updateEnvironment(env.name, (e) => ({
+    ...e,
+    layerStates: {
+      ...e.layerStates,
+      [layer]: {
+        target: e.layers[layer]?.target ?? env.layers[layer]!.target,
+        status: deployment.operation === 'destroy' ? 'destroyed' : 'ready',
+        outputs: visibleOutputs(outputs),
+        updatedAt: new Date().toISOString(),
+        lastDeployment: deployment.id,
+      },
+    },
+  }));
+}
+
+async function saveBundle(
+  ctx: WorkerContext,
+  name: string,
+  outputs: Partial<Record<LayerName, StackOutputs>>,
+): Promise<void> {
+  const env = await ctx.store.getEnvironment(name);
+  if (!env) return;
+  if (Object.keys(outputs).length === 0) {
+    await ctx.store.deleteBundle(name);
+    return;
+  }
+  await ctx.store.saveBundle({
+    environment: name,
+    generatedAt: new Date().toISOString(),
+    entries: bundleEntries(env, outputs),
+    outputs,
+  });
+}
+
+function environmentStatus(env: EnvironmentRecord): EnvironmentRecord['status'] {
+  const states = Object.values(env.layerStates);
+  if (states.some((s) => s?.status === 'failed')) return 'failed';
+  if (states.length > 0 && states.every((s) => s?.status === 'destroyed')) return 'destroyed';
+  if (states.some((s) => s?.status === 'ready')) return 'ready';
+  return env.status === 'provisioning' ? 'failed' : env.status;
+}
+
+async function finish(
+  ctx: WorkerContext,
+  id: string,
+  status: DeploymentStatus,
+  error: string | undefined,
+  append: (kind: EventKind, data: unknown) => Promise<unknown>,
+): Promise<void> {
+  const record = await ctx.store.updateDeployment(id, (d) => ({
+    ...d,
+    status,
+    finishedAt: new Date().toISOString(),
+    ...(error ? { error } : {}),
+  }));
+  await append('deployment', { status, ...(record.error ? { error: record.error } : {}) });
+  await append('end', { status });
+}
