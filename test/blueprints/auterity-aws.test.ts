@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { LayerName, Stage } from '../../core/domain';
+import { planBlueprint, type BlueprintPlan } from '../../programs/blueprint-plan';
+import { auterityAws } from '../../programs/blueprints/auterity-aws';
+import { findLayer } from '../../programs/catalogue';
+import { ConfigError, resolveLayerConfig } from '../../programs/config';
+import { MASK, type PlannedResource } from '../../programs/plan';
+
+const DATA_PORTS = [5432, 6379];
+const plans = new Map<Stage, BlueprintPlan>();
+
+/** Plans run one at a time: the Pulumi mock runtime is process-global. */
+async function planFor(stage: Stage): Promise<BlueprintPlan> {
+  const known = plans.get(stage);
+  if (known) return known;
+  const plan = await planBlueprint(auterityAws, stage);
+  plans.set(stage, plan);
+  return plan;
+}
+
+const ofType = (plan: BlueprintPlan, type: string): PlannedResource[] =>
+  plan.resources.filter((r) => r.type === type);
+
+const covers = (from: unknown, to: unknown, port: number) =>
+  typeof from === 'number' && typeof to === 'number' && from <= port && port <= to;
+
+function assertDataPortsClosedToInternet(plan: BlueprintPlan) {
+  for (const rule of ofType(plan, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule')) {
+    if (rule.inputs.cidrIpv4 !== '0.0.0.0/0' && rule.inputs.cidrIpv6 !== '::/0') continue;
+    for (const port of DATA_PORTS) {
+      assert.ok(
+        rule.inputs.ipProtocol !== '-1' && !covers(rule.inputs.fromPort, rule.inputs.toPort, port),
+        `${rule.name} opens ${port} to the internet`,
+      );
+    }
+  }
+  for (const group of ofType(plan, 'aws:ec2/securityGroup:SecurityGroup')) {
+    for (const ingress of (group.inputs.ingress ?? []) as Record<string, unknown>[]) {
+      const open = ((ingress.cidrBlocks ?? []) as string[]).includes('0.0.0.0/0');
+      for (const port of DATA_PORTS) {
+        assert.ok(
+          !(open && covers(ingress.fromPort, ingress.toPort, port)),
+          `${group.name} ${port}`,
+        );
+      }
+    }
+  }
+}
+
+function assertBucketsPrivate(plan: BlueprintPlan) {
+  const buckets = ofType(plan, 'aws:s3/bucket:Bucket');
+  assert.ok(buckets.length > 0);
+  for (const bucket of buckets) {
+    const block = ofType(plan, 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock').find(
+      (b) => b.inputs.bucket === `${bucket.name}-id`,
+    );
+    assert.ok(block, `${bucket.name} has a public access block`);
+    for (const flag of [
+      'blockPublicAcls',
+      'blockPublicPolicy',
+      'ignorePublicAcls',
+      'restrictPublicBuckets',
+    ]) {
+      assert.equal(block.inputs[flag], true, `${bucket.name} ${flag}`);
+    }
+  }
+}
+
+for (const stage of ['dev', 'prod'] as const) {
+  test(`${stage}: the seed's VPC, EKS, RDS, S3, ElastiCache and WAF are planned`, async () => {
+    const plan = await planFor(stage);
+    for (const type of [
+      'aws:ec2/vpc:Vpc',
+      'aws:ec2/natGateway:NatGateway',
+      'aws:ec2/flowLog:FlowLog',
+      'aws:wafv2/webAcl:WebAcl',
+      'eks:index:Cluster',
+      'eks:index:ManagedNodeGroup',
+      'aws:rds/instance:Instance',
+      'aws:elasticache/replicationGroup:ReplicationGroup',
+      'aws:s3/bucketVersioning:BucketVersioning',
+      'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
+      'aws:s3/bucketLogging:BucketLogging',
+      'aws:cloudwatch/metricAlarm:MetricAlarm',
+      'aws:sns/topic:Topic',
+    ]) {
+      assert.ok(ofType(plan, type).length > 0, `${stage} plan has ${type}`);
+    }
+    const [provider] = ofType(plan, 'pulumi:providers:aws');
+    assert.equal(provider?.inputs.region, 'us-west-2');
+    const [cluster] = ofType(plan, 'eks:index:Cluster');
+    assert.equal(cluster?.inputs.version, '1.35');
+    const [db] = ofType(plan, 'aws:rds/instance:Instance');
+    assert.equal(db?.inputs.engineVersion, '17');
+    assert.ok(plan.env.includes('DATABASE_URL') && plan.env.includes('REDIS_URL'));
+  });
+
+  test(`${stage}: safety holds`, async () => {
+    const plan = await planFor(stage);
+    assertDataPortsClosedToInternet(plan);
+    assertBucketsPrivate(plan);
+    const privateSubnets = plan.outputs.network?.privateSubnetIds?.value as string[];
+    for (const group of ofType(plan, 'eks:index:ManagedNodeGroup')) {
+      const subnets = group.inputs.subnetIds as string[];
+      assert.ok(subnets.length > 0);
+      for (const subnet of subnets)
+        assert.ok(privateSubnets.includes(subnet), `${subnet} is private`);
+    }
+    const [db] = ofType(plan, 'aws:rds/instance:Instance');
+    assert.equal(db?.inputs.password, MASK);
+    assert.equal(db?.inputs.storageEncrypted, true);
+    const [redis] = ofType(plan, 'aws:elasticache/replicationGroup:ReplicationGroup');
+    assert.equal(redis?.inputs.authToken, MASK);
+    assert.equal(redis?.inputs.transitEncryptionEnabled, true);
+    for (const name of ['password', 'url', 'redisUrl']) {
+      assert.equal(plan.outputs.data?.[name]?.secret, true, `data.${name} is secret`);
+    }
+    for (const name of ['accessKey', 'secretKey']) {
+      assert.equal(plan.outputs.storage?.[name]?.secret, true, `storage.${name} is secret`);
+    }
+    assert.equal(plan.outputs.compute?.kubeconfig?.secret, true);
+  });
+}
+
+test("prod is the seed's recommended configuration", async () => {
+  const plan = await planFor('prod');
+  const [db] = ofType(plan, 'aws:rds/instance:Instance');
+  assert.equal(db?.inputs.storageEncrypted, true);
+  assert.equal(db?.inputs.multiAz, true);
+  assert.equal(db?.inputs.deletionProtection, true);
+  assert.ok(Number(db?.inputs.backupRetentionPeriod) >= 7);
+  assert.equal(db?.inputs.instanceClass, 'db.t3.large');
+  assert.equal(db?.inputs.allocatedStorage, 100);
+  assert.equal(ofType(plan, 'aws:ec2/natGateway:NatGateway').length, 3);
+  assert.deepEqual(
+    ofType(plan, 'aws:ec2/subnet:Subnet')
+      .map((s) => s.inputs.availabilityZone)
+      .filter((z, i, all) => all.indexOf(z) === i),
+    ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+  );
+  const [group] = ofType(plan, 'eks:index:ManagedNodeGroup');
+  assert.deepEqual(group?.inputs.scalingConfig, { minSize: 3, maxSize: 10, desiredSize: 3 });
+  assert.deepEqual(group?.inputs.instanceTypes, ['m5.large', 'm5a.large', 'm5n.large']);
+  const [redis] = ofType(plan, 'aws:elasticache/replicationGroup:ReplicationGroup');
+  assert.equal(redis?.inputs.numCacheClusters, 2);
+  assert.equal(redis?.inputs.multiAzEnabled, true);
+  const [acl] = ofType(plan, 'aws:wafv2/webAcl:WebAcl');
+  assert.match(JSON.stringify(acl?.inputs.rules), /AWSManagedRulesSQLiRuleSet/);
+  assert.match(JSON.stringify(acl?.inputs.rules), /"limit":1000/);
+  console.log(`auterity-aws prod plan: ${plan.resources.length} resources`);
+});
+
+test('dev is smaller: two AZs, one NAT, t3.medium nodes 1-3, single-AZ database', async () => {
+  const plan = await planFor('dev');
+  assert.equal(ofType(plan, 'aws:ec2/natGateway:NatGateway').length, 1);
+  const [group] = ofType(plan, 'eks:index:ManagedNodeGroup');
+  assert.deepEqual(group?.inputs.scalingConfig, { minSize: 1, maxSize: 3, desiredSize: 1 });
+  assert.deepEqual(group?.inputs.instanceTypes, ['t3.medium']);
+  const [db] = ofType(plan, 'aws:rds/instance:Instance');
+  assert.equal(db?.inputs.multiAz, false);
+  console.log(`auterity-aws dev plan: ${plan.resources.length} resources`);
+});
+
+/** One bad value per kind for a field of each layer the blueprint uses. */
+const BAD: Partial<Record<LayerName, [string, unknown, string][]>> = {
+  network: [
+    ['azCount', 'three', 'azCount'],
+    ['azCount', 9, 'azCount'],
+    ['subnets', [], 'subnets'],
+  ],
+  data: [
+    ['multiAz', 'yes', 'multiAz'],
+    ['backupRetentionDays', 90, 'backupRetentionDays'],
+    ['storageType', 'io2', 'storageType'],
+  ],
+  storage: [
+    ['expirationDays', '365', 'expirationDays'],
+    ['transitionToIaDays', 7, 'transitionToIaDays'],
+    ['acl', 'public-read', 'acl'],
+  ],
+  compute: [
+    ['nodeDesiredSize', 2.5, 'nodeDesiredSize'],
+    ['nodeMaxSize', 1000, 'nodeMaxSize'],
+    ['autoscaler', true, 'autoscaler'],
+  ],
+  observability: [
+    ['errorEvaluationMinutes', '2m', 'errorEvaluationMinutes'],
+    ['p95LatencyMs', 0, 'p95LatencyMs'],
+    ['grafana', true, 'grafana'],
+  ],
+};
+
+test('each layer of the blueprint refuses a wrong type, an out-of-range value and an unknown field', () => {
+  for (const [layer, spec] of Object.entries(auterityAws.layers) as [
+    LayerName,
+    { target: 'aws'; config?: Record<string, unknown> },
+  ][]) {
+    const definition = findLayer(spec.target, layer);
+    assert.ok(definition, `${layer} is in the catalogue`);
+    const cases = BAD[layer];
+    assert.ok(cases, `bad values listed for ${layer}`);
+    for (const [field, value, named] of cases) {
+      assert.throws(
+        () => resolveLayerConfig(definition, 'prod', { ...spec.config, [field]: value }),
+        (e: unknown) =>
+          e instanceof ConfigError && e.message.includes(`layers.${layer}.config.${named}`),
+        `${layer}.${field}=${JSON.stringify(value)} is refused`,
+      );
+    }
+  }
+});
