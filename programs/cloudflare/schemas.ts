@@ -115,6 +115,7 @@ export const Worker = Type.Object(
       Type.String({ maxLength: 5000 }),
       {
         default: {},
+        additionalProperties: false,
         description: 'Plain-text variables (no secrets: use wrangler secret put).',
       },
     ),

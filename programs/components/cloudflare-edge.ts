@@ -38,6 +38,11 @@ export class CloudflareEdge extends pulumi.ComponentResource {
   readonly hostnames: pulumi.Output<string[]>;
 
   constructor(name: string, args: CloudflareEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything registers, so a bad config leaves no half-made component.
+    const orphan = args.records.find((r) => r.type === 'A' && r.content === undefined);
+    if (orphan && !args.defaultTargets) {
+      throw new Error(`DNS record ${orphan.name} has no content and no layer reports addresses`);
+    }
     super('strata:cloudflare:Edge', name, {}, opts);
     const hostnames: pulumi.Output<string>[] = [];
     args.records.forEach((record, i) => {
@@ -62,10 +67,7 @@ export class CloudflareEdge extends pulumi.ComponentResource {
       }
       // One A record per target address: Cloudflare balances over them. The count comes from
       // what the dependency reported when the program started; a change re-runs this layer.
-      if (!args.defaultTargets) {
-        throw new Error(`DNS record ${record.name} has no content and no layer reports addresses`);
-      }
-      const targets = args.defaultTargets;
+      const targets = args.defaultTargets ?? pulumi.output([]);
       for (let t = 0; t < Math.max(1, args.defaultTargetCount ?? 0); t++) {
         const created = new cloudflare.DnsRecord(
           `${key}-${t}`,

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import type { Stage } from '../../../core/domain';
+import { cloudflareNetwork } from '../../../programs/cloudflare/network';
+import { cloudflareServerless } from '../../../programs/cloudflare/serverless';
+import { cloudflareStorage } from '../../../programs/cloudflare/storage';
+import { ConfigError, resolveLayerConfig } from '../../../programs/config';
+import { hcloudNetwork } from '../../../programs/hcloud/network';
+import { planLayers, type PlannedResource } from '../../../programs/plan';
+import type { LayerDefinition } from '../../../programs/types';
+
+const ACCOUNT = '0123456789abcdef0123456789abcdef';
+const ZONE = 'fedcba9876543210fedcba9876543210';
+
+// planLayers is process-global: every plan in this file is awaited in turn.
+function plan(stage: Stage, layers: [LayerDefinition, Record<string, unknown>][]) {
+  return planLayers(
+    'edge',
+    stage,
+    layers.map(([definition, config]) => ({
+      layer: definition.layer,
+      definition,
+      config: resolveLayerConfig(definition, stage, config),
+    })),
+  );
+}
+
+const ofType = (resources: PlannedResource[], type: string) =>
+  resources.filter((r) => r.type === type);
+
+function refused(
+  definition: LayerDefinition,
+  config: Record<string, unknown>,
+  field: string,
+): void {
+  assert.throws(
+    () => resolveLayerConfig(definition, 'dev', config),
+    (error: unknown) => error instanceof ConfigError && error.message.includes(field),
+    `expected a ConfigError naming ${field}`,
+  );
+}
+
+test('bad cloudflare config is refused with the field named', () => {
+  refused(cloudflareNetwork, { zoneId: 'example.com' }, 'layers.network.config.zoneId');
+  refused(cloudflareNetwork, { records: [{ name: 'www', type: 'MX' }] }, 'records[0].type');
+  refused(cloudflareNetwork, { rateLimits: [{ name: 'api', period: 7 }] }, 'rateLimits[0].period');
+  refused(cloudflareStorage, { accountId: 'abc' }, 'layers.storage.config.accountId');
+  refused(cloudflareStorage, { jurisdiction: 'mars' }, 'layers.storage.config.jurisdiction');
+  refused(
+    cloudflareStorage,
+    { edge: { workers: [{ name: 'w', routes: [], extra: 1 }] } },
+    'edge.workers[0].extra',
+  );
+  refused(cloudflareServerless, { workers: [{ name: 'Bad Name' }] }, 'workers[0].name');
+  refused(
+    cloudflareServerless,
+    { workers: [{ name: 'w', vars: { lower: 'x' } }] },
+    'workers[0].vars',
+  );
+});
+
+test('network: proxied records, a per-IP rate limit, the managed WAF in prod', async () => {
+  const { resources, outputs } = await plan('prod', [
+    [
+      cloudflareNetwork,
+      {
+        zoneId: ZONE,
+        records: [
+          { name: 'www', type: 'A', content: '192.0.2.10', ttl: 300 },
+          { name: 'docs', type: 'CNAME', content: 'example.github.io', proxied: false, ttl: 300 },
+        ],
+        rateLimits: [{ name: 'api', pathPrefix: '/api', requestsPerPeriod: 50, period: 10 }],
+      },
+    ],
+  ]);
+  const records = ofType(resources, 'cloudflare:index/dnsRecord:DnsRecord');
+  assert.deepEqual(
+    records.map((r) => [r.inputs.name, r.inputs.proxied, r.inputs.ttl]),
+    [
+      ['www', true, 1],
+      ['docs', false, 300],
+    ],
+  );
+  const rulesets = ofType(resources, 'cloudflare:index/ruleset:Ruleset');
+  const limit = rulesets.find((r) => r.inputs.phase === 'http_ratelimit');
+  const rule = (limit?.inputs.rules as Record<string, Record<string, unknown>>[])[0];
+  assert.deepEqual(rule?.ratelimit?.characteristics, ['ip.src', 'cf.colo.id']);
+  assert.equal(rule?.ratelimit?.requestsPerPeriod, 50);
+  assert.ok(rulesets.some((r) => r.inputs.phase === 'http_request_firewall_managed'));
+  assert.equal(outputs.network?.hostnames?.value, 'www,docs');
+});
+
+test('storage: a private R2 bucket with bucket-scoped S3 credentials held as secrets', async () => {
+  const { resources, outputs } = await plan('dev', [
+    [cloudflareStorage, { accountId: ACCOUNT, expireAfterDays: 30 }],
+  ]);
+  const [bucket] = ofType(resources, 'cloudflare:index/r2Bucket:R2Bucket');
+  assert.equal(bucket?.inputs.name, 'edge-data');
+  // Nothing exposes it: no managed r2.dev domain, no custom domain.
+  assert.equal(ofType(resources, 'cloudflare:index/r2ManagedDomain:R2ManagedDomain').length, 0);
+  assert.equal(ofType(resources, 'cloudflare:index/r2CustomDomain:R2CustomDomain').length, 0);
+  const [token] = ofType(resources, 'cloudflare:index/accountToken:AccountToken');
+  const policy = (token?.inputs.policies as { resources: string }[])[0];
+  assert.deepEqual(JSON.parse(policy?.resources ?? '{}'), {
+    [`com.cloudflare.edge.r2.bucket.${ACCOUNT}_default_edge-data`]: '*',
+  });
+  const [lifecycle] = ofType(resources, 'cloudflare:index/r2BucketLifecycle:R2BucketLifecycle');
+  const expiry = (
+    lifecycle?.inputs.rules as Record<string, Record<string, Record<string, unknown>>>[]
+  )[0];
+  assert.equal(expiry?.deleteObjectsTransition?.condition?.maxAge, 30 * 86400);
+  assert.equal(outputs.storage?.endpoint?.value, `https://${ACCOUNT}.r2.cloudflarestorage.com`);
+  assert.equal(outputs.storage?.accessKey?.secret, true);
+  assert.equal(outputs.storage?.secretKey?.secret, true);
+  // Under mocks the token has no value: the secret is the SHA-256 of an empty one.
+  assert.equal(outputs.storage?.secretKey?.value, createHash('sha256').update('').digest('hex'));
+});
+
+test('storage edge block: one A record per address the network layer reserved, workers with routes', async () => {
+  const { resources, outputs } = await plan('dev', [
+    [hcloudNetwork, { primaryIps: 2 }],
+    [
+      cloudflareStorage,
+      {
+        accountId: ACCOUNT,
+        zoneId: ZONE,
+        edge: {
+          records: [{ name: 'app.example.com' }],
+          workers: [{ name: 'hook', routes: ['hooks.example.com/in*'], bindBucket: true }],
+        },
+      },
+    ],
+  ]);
+  const records = ofType(resources, 'cloudflare:index/dnsRecord:DnsRecord');
+  assert.equal(records.length, 2);
+  assert.ok(records.every((r) => r.inputs.name === 'app.example.com' && r.inputs.proxied === true));
+  const [script] = ofType(resources, 'cloudflare:index/workersScript:WorkersScript');
+  assert.equal(script?.inputs.scriptName, 'edge-hook');
+  assert.deepEqual(script?.inputs.bindings, [
+    { type: 'r2_bucket', name: 'BUCKET', bucketName: 'edge-data' },
+  ]);
+  const [route] = ofType(resources, 'cloudflare:index/workersRoute:WorkersRoute');
+  assert.equal(route?.inputs.pattern, 'hooks.example.com/in*');
+  assert.equal(outputs.storage?.workers?.value, 'edge-hook');
+});
+
+test('an A record without content fails when no layer reports addresses', async () => {
+  await assert.rejects(
+    plan('dev', [
+      [cloudflareStorage, { accountId: ACCOUNT, edge: { records: [{ name: 'app' }] } }],
+    ]),
+    /no content and no layer reports addresses/,
+  );
+});
+
+test('serverless: workers get routes and plain variables', async () => {
+  const { resources } = await plan('dev', [
+    [
+      cloudflareServerless,
+      {
+        accountId: ACCOUNT,
+        zoneId: ZONE,
+        workers: [
+          { name: 'api', routes: ['a.example.com/*', 'b.example.com/*'], vars: { MODE: 'dev' } },
+        ],
+      },
+    ],
+  ]);
+  const [script] = ofType(resources, 'cloudflare:index/workersScript:WorkersScript');
+  assert.deepEqual(script?.inputs.bindings, [{ type: 'plain_text', name: 'MODE', text: 'dev' }]);
+  assert.equal(script?.inputs.accountId, ACCOUNT);
+  assert.equal(ofType(resources, 'cloudflare:index/workersRoute:WorkersRoute').length, 2);
+});
