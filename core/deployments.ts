@@ -6,8 +6,6 @@ import { LAYERS } from './domain';
 import { keys } from './redis-keys';
 import type { Store } from './store';
 
-export const DEFAULT_QUEUE_NAME = 'strata-deployments';
-
 export interface DeployJobData {
   deploymentId: string;
 }
@@ -62,7 +60,7 @@ export class Deployments {
   constructor(
     private readonly store: Store,
     connection: Redis,
-    readonly queueName: string = DEFAULT_QUEUE_NAME,
+    readonly queueName: string,
   ) {
     this.queue = new Queue<DeployJobData>(queueName, { connection });
   }

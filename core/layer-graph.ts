@@ -58,9 +58,3 @@ export function layerGroups(
   // Backward: a layer must go before everything it depends on, so reverse the forward order.
   return compact.reverse();
 }
-
-/** Layers that depend, directly or through absent layers, on `layer` within `present`. */
-export function dependents(layer: LayerName, present: Iterable<LayerName>): LayerName[] {
-  const set = new Set(present);
-  return LAYERS.filter((l) => set.has(l) && effectiveDependencies(l, set).includes(layer));
-}

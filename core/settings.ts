@@ -19,6 +19,8 @@ export interface Settings {
   localPostgresUrl: string;
   githubWebhookSecret?: string;
   logLevel: string;
+  /** BullMQ queue name; separate installations sharing one Redis need different ones. */
+  queueName: string;
 }
 
 export class SettingsError extends Error {
@@ -39,7 +41,11 @@ function generatedSecret(file: string, bytes: number): { value: string; generate
   }
 }
 
-export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Settings {
+  // An empty variable means "not set", as it does for most tools.
+  const env = Object.fromEntries(
+    Object.entries(environment).filter(([, v]) => v !== ''),
+  ) as NodeJS.ProcessEnv;
   const dataDir = path.resolve(env.STRATA_DATA_DIR ?? './.strata');
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const port = Number(env.PORT ?? 3000);
@@ -70,5 +76,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     localPostgresUrl: env.LOCAL_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     githubWebhookSecret: env.GITHUB_WEBHOOK_SECRET || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
+    queueName: env.STRATA_QUEUE ?? 'strata-deployments',
   };
 }

@@ -24,12 +24,16 @@ export function schemaProblems(schema: TObject, value: unknown, prefix: string):
   return [...Value.Errors(schema, value)].map((error) => {
     const field = fieldName(error.path);
     const where = field ? `${prefix}.${field}` : prefix;
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+      const parent = error.path.split('/').slice(0, -1).join('/');
+      const allowed = parent === '' ? Object.keys(schema.properties) : [];
+      return `${where}: unknown field${allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : ''}`;
+    }
     if (
-      error.schema &&
-      'additionalProperties' in error.schema &&
-      error.message.includes('additional')
+      error.type === ValueErrorType.StringPattern &&
+      typeof error.schema.description === 'string'
     ) {
-      return `${where}: unknown field (allowed: ${Object.keys(schema.properties).join(', ')})`;
+      return `${where}: ${error.message} (${error.schema.description})`;
     }
     return `${where}: ${error.message}`;
   });

@@ -115,6 +115,8 @@ export async function planLayers(
     environment,
     false,
   );
+  // waitForRPCs and the mock monitor are internal to the SDK and absent from its typings.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const settings = require('@pulumi/pulumi/runtime/settings') as {
     getMonitor(): MockMonitorLike;
     waitForRPCs(): Promise<void>;

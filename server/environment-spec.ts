@@ -101,8 +101,7 @@ export function requestedLayers(
 }
 
 export function newEnvironment(body: CreateBody): EnvironmentRecord {
-  // The schema admits only STAGES; TypeBox widens its union of literals to string.
-  const stage = (body.stage ?? 'dev') as Stage;
+  const stage: Stage = body.stage ?? 'dev';
   const layers = requestedLayers(body, stage);
   validateLayers(layers, stage);
   const now = new Date().toISOString();

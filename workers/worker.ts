@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DEFAULT_QUEUE_NAME, Deployments, type DeployJobData } from '../core/deployments';
+import { Deployments, type DeployJobData } from '../core/deployments';
 import { EventLog } from '../core/event-log';
 import { keys } from '../core/redis-keys';
 import type { Settings } from '../core/settings';
@@ -28,7 +28,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
   const subscriber = redis.duplicate();
   const store = new Store(redis, settings.bundleKey);
-  const deployments = new Deployments(store, redis, options.queueName ?? DEFAULT_QUEUE_NAME);
+  const deployments = new Deployments(store, redis, options.queueName ?? settings.queueName);
+  deployments.queue.on('error', (error) => logger.warn({ err: error }, 'deployment queue error'));
   const context: WorkerContext = {
     settings,
     store,

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
-import { DEFAULT_QUEUE_NAME, Deployments } from '../../core/deployments';
+import { Deployments } from '../../core/deployments';
 import { EventLog } from '../../core/event-log';
 import type { Settings } from '../../core/settings';
 import { Store } from '../../core/store';
@@ -37,7 +37,14 @@ export default fp<ServicesOptions>(
       app.log.error({ err: error }, 'redis is not reachable yet; /readyz will say so');
     });
     const store = new Store(redis, options.settings.bundleKey);
-    const deployments = new Deployments(store, redis, options.queueName ?? DEFAULT_QUEUE_NAME);
+    const deployments = new Deployments(
+      store,
+      redis,
+      options.queueName ?? options.settings.queueName,
+    );
+    deployments.queue.on('error', (error) =>
+      app.log.warn({ err: error }, 'deployment queue error'),
+    );
     app.decorate('strata', {
       settings: options.settings,
       redis,

@@ -5,7 +5,7 @@ import { environmentLayers } from '../../core/deployments';
 import type { LayerName } from '../../core/domain';
 import { NotFoundError } from '../../core/store';
 import { BadRequestError } from '../errors';
-import { errorResponses, NameParams } from '../schemas/common';
+import { errorResponses, NameParams, StringEnum } from '../schemas/common';
 import { Layer } from '../schemas/environment';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -20,7 +20,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object(
           {
             layer: Type.Optional(Layer),
-            format: Type.Optional(Type.Union([Type.Literal('env'), Type.Literal('json')])),
+            format: Type.Optional(StringEnum(['env', 'json'] as const)),
           },
           { additionalProperties: false },
         ),

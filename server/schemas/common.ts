@@ -31,3 +31,12 @@ export const IdParams = Type.Object({ id: Type.String() });
 export const FreeObject = Type.Record(Type.String(), Type.Unknown());
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/**
+ * A string from a fixed list, as one JSON Schema `enum` so a bad value is reported once as
+ * "must be one of …", where a union of literals would report every alternative.
+ */
+export const StringEnum = <T extends readonly string[]>(
+  values: T,
+  options: { description?: string } = {},
+) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });

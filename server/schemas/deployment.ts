@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
+import { StringEnum } from './common';
 import { LAYERS, OPERATIONS } from '../../core/domain';
 
 export const DeploymentRequestBody = Type.Object(
   {
-    operation: Type.Union(OPERATIONS.map((o) => Type.Literal(o))),
+    operation: StringEnum(OPERATIONS),
     layers: Type.Optional(
       Type.Array(Type.Union(LAYERS.map((l) => Type.Literal(l))), {
         minItems: 1,

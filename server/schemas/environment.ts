@@ -1,14 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { LAYERS, STAGES, TARGETS } from '../../core/domain';
 import { DeploymentView } from './deployment';
-import { EnvironmentName, FreeObject } from './common';
+import { EnvironmentName, FreeObject, StringEnum } from './common';
 
-const literalUnion = <T extends readonly string[]>(values: T) =>
-  Type.Union(values.map((v) => Type.Literal(v)));
-
-export const Stage = literalUnion(STAGES);
-export const Target = literalUnion(TARGETS);
-export const Layer = literalUnion(LAYERS);
+export const Stage = StringEnum(STAGES);
+export const Target = StringEnum(TARGETS);
+export const Layer = StringEnum(LAYERS);
 
 export const Duration = Type.String({
   pattern: '^[1-9][0-9]*(s|m|h|d)$',

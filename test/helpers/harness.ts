@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { loadSettings, type Settings } from '../../core/settings';
+import { buildApp } from '../../server/app';
+import { startWorker, type RunningWorker } from '../../workers/worker';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface Harness {
+  url: string;
+  settings: Settings;
+  queueName: string;
+  worker?: RunningWorker;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  /** fetch against the API with the admin token unless headers say otherwise. */
+  api(pathname: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** A name no other test (or test process) uses, so tests share one Redis safely. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface HarnessOptions {
+  worker?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The API on a random port and, unless told otherwise, a worker, on a fresh queue and data dir. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-test-'));
+  const settings = loadSettings({
+    ...process.env,
+    STRATA_DATA_DIR: dataDir,
+    STRATA_API_TOKEN: ADMIN_TOKEN,
+    PULUMI_BACKEND_URL: '',
+    ...options.env,
+  });
+  const queueName = uniqueName('test-queue');
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const app = await buildApp({ settings, logger, queueName });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the API did not bind a port');
+  const url = `http://127.0.0.1:${address.port}`;
+  const worker =
+    options.worker === false ? undefined : await startWorker({ settings, logger, queueName });
+  return {
+    url,
+    settings,
+    queueName,
+    worker,
+    app,
+    api(pathname, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${ADMIN_TOKEN}`);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set('content-type', 'application/json');
+        body = JSON.stringify(init.json);
+      }
+      return fetch(`${url}${pathname}`, { ...init, headers, body });
+    },
+    async close() {
+      await worker?.close();
+      await app.close();
+      const queue = app.strata.deployments.queue;
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SseEvent {
+  id?: number;
+  event: string;
+  data: unknown;
+}
+
+/** Reads a Server-Sent Events response until `event: end` (or the stream closes). */
+export async function readEvents(response: Response): Promise<SseEvent[]> {
+  if (!response.body) throw new Error('no body');
+  const events: SseEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let boundary: number;
+    while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      const fields: Record<string, string> = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) continue;
+        const at = line.indexOf(':');
+        fields[line.slice(0, at)] = line.slice(at + 1).trimStart();
+      }
+      if (!fields.event) continue;
+      events.push({
+        id: fields.id === undefined ? undefined : Number(fields.id),
+        event: fields.event,
+        data: JSON.parse(fields.data ?? 'null'),
+      });
+      if (fields.event === 'end') return events;
+    }
+  }
+  return events;
+}
+
+/** Polls a deployment until it reaches a final status. */
+export async function waitForDeployment(
+  h: Harness,
+  id: string,
+  timeoutMs = 120_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await h.api(`/v1/deployments/${id}`);
+    const body = (await response.json()) as Record<string, unknown>;
+    if (['succeeded', 'failed', 'cancelled', 'superseded'].includes(String(body.status)))
+      return body;
+    if (Date.now() > deadline)
+      throw new Error(`deployment ${id} still ${String(body.status)} after ${timeoutMs}ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
