@@ -34,7 +34,8 @@ async function main(): Promise<Record<string, unknown> | void> {
     for (const spec of findLayer(dependencyTarget, dependency)?.outputs ?? []) {
       const details = await reference.getOutputDetails(spec.name);
       if (details.value !== undefined) outputs[spec.name] = { value: details.value, secret: false };
-      else if (details.secretValue !== undefined) outputs[spec.name] = { value: details.secretValue, secret: true };
+      else if (details.secretValue !== undefined)
+        outputs[spec.name] = { value: details.secretValue, secret: true };
     }
     inputs[dependency] = outputs;
   }
@@ -46,7 +47,8 @@ async function main(): Promise<Record<string, unknown> | void> {
     inputs,
     runtime: {
       dataDir: path.resolve(process.env.STRATA_DATA_DIR ?? '.strata'),
-      localPostgresUrl: process.env.LOCAL_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      localPostgresUrl:
+        process.env.LOCAL_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     },
   });
   return program();
