@@ -93,6 +93,7 @@ export async function planLayers(
   runtimeSettings: RuntimeSettings = {
     dataDir: '/var/lib/strata',
     localPostgresUrl: 'postgres://plan@127.0.0.1:5432/postgres',
+    offline: true,
   },
 ): Promise<PlanResult> {
   const resources: PlannedResource[] = [];
@@ -148,7 +149,7 @@ export async function planLayers(
         stage,
         config: planned.config,
         inputs: outputs,
-        runtime: runtimeSettings,
+        runtime: { ...runtimeSettings, offline: true },
       };
       const result = await planned.definition.program(args)();
       const values = await resolveOutputs(result);

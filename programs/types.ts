@@ -15,6 +15,8 @@ export interface OutputSpec {
 export interface RuntimeSettings {
   dataDir: string;
   localPostgresUrl: string;
+  /** True under an offline plan (mocks): placeholders may stand in for ids only a deploy needs. */
+  offline?: boolean;
 }
 
 export interface ProgramArgs<C> {
@@ -37,6 +39,11 @@ export interface LayerDefinition<S extends TObject = TObject> {
   /** Values a stage imposes whatever the environment asks (e.g. deletion protection in prod). */
   enforced?: Partial<Record<Stage, Partial<Static<S>>>>;
   outputs: OutputSpec[];
+  /**
+   * Config keys an offline plan can do without but a real deployment cannot (account ids,
+   * zone ids): refused at POST /v1/environments when missing, never at plan time.
+   */
+  requiredToDeploy?: (keyof Static<S> & string)[];
   program: (args: ProgramArgs<Static<S>>) => PulumiFn;
 }
 

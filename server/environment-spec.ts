@@ -49,7 +49,13 @@ export function validateLayers(layers: Partial<Record<LayerName, LayerSpec>>, st
     const spec = layers[layer];
     if (!spec) continue;
     try {
-      resolveLayerConfig(definitionFor(layer, spec.target), stage, spec.config);
+      const definition = definitionFor(layer, spec.target);
+      const resolved = resolveLayerConfig(definition, stage, spec.config);
+      for (const key of definition.requiredToDeploy ?? []) {
+        if (resolved[key] === undefined || resolved[key] === '') {
+          problems.push(`layers.${layer}.config.${key}: required to deploy on ${spec.target}`);
+        }
+      }
     } catch (error) {
       if (error instanceof ConfigError) problems.push(...error.problems);
       else throw error;
