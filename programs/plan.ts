@@ -51,6 +51,17 @@ const INVOKE_RESULTS: Record<string, (args: Record<string, unknown>) => Record<s
     userId: 'plan',
   }),
   'aws:index/getPartition:getPartition': () => ({ partition: 'aws', dnsSuffix: 'amazonaws.com' }),
+  // The router's external network, looked up by name when no ID is configured ("Ext-Net" on
+  // OVH): a stable stand-in ID derived from the name, so the plan shows the gateway.
+  'openstack:networking/getNetwork:getNetwork': (args) => {
+    const name = typeof args.name === 'string' ? args.name : 'external';
+    return {
+      id: `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-plan-id`,
+      name,
+      external: args.external ?? true,
+      region: args.region,
+    };
+  },
 };
 
 interface MockMonitorLike {

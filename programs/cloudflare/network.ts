@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { CloudflareEdge } from '../components/cloudflare-edge';
 import { splitList } from '../hcloud/ids';
 import { defineLayer, optionalDependencyOutput, type ProgramArgs } from '../types';
-import { edgeProperties, placeholder, zoneId } from './schemas';
+import { deployId, edgeProperties, zoneId } from './schemas';
 
 /**
  * Addresses other layers report for A records without content: the network layer's ingress
@@ -26,6 +26,8 @@ export const cloudflareNetwork = defineLayer({
     'Cloudflare as the edge of an environment: DNS records (proxied by default), per-IP rate limiting rules and optionally the managed WAF ruleset. Security rules live here because they belong to the zone, like the records.',
   config: Type.Object({ zoneId, ...edgeProperties }, { additionalProperties: false }),
   presets: { prod: { managedWaf: true } },
+  // Everything this layer makes belongs to the zone.
+  requiredToDeploy: ['zoneId'],
   outputs: [
     { name: 'hostnames', env: 'EDGE_HOSTNAMES', description: 'Record names, comma-separated.' },
   ],
@@ -33,7 +35,7 @@ export const cloudflareNetwork = defineLayer({
     const c = args.config;
     const edge = new CloudflareEdge('edge', {
       prefix: args.environment,
-      zoneId: placeholder('zoneId', c.zoneId),
+      zoneId: deployId(args, 'network', 'zoneId', c.zoneId, 'DNS records and zone rules'),
       records: c.records,
       rateLimits: c.rateLimits,
       managedWaf: c.managedWaf,

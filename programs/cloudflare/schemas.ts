@@ -1,9 +1,12 @@
 import { Type } from '@sinclair/typebox';
+import type { LayerName } from '../../core/domain';
+import type { ProgramArgs } from '../types';
 
 /**
  * Config pieces shared by the cloudflare layers. Account and zone are optional in the schema so
- * a blueprint can be planned without them; programs then use a visible placeholder that the
- * Cloudflare API refuses, so a real deployment without them fails instead of guessing.
+ * a blueprint can be planned without them: a layer lists the ones it always needs in
+ * `requiredToDeploy` (refused at create), and `deployId` stands guard for the ones it needs only
+ * for some of its config.
  */
 export const accountId = Type.Optional(
   Type.String({
@@ -18,8 +21,23 @@ export const zoneId = Type.Optional(
   }),
 );
 
-export function placeholder(field: string, value: string | undefined): string {
-  return value ?? `unset-${field}`;
+/**
+ * The account or zone ID a Cloudflare resource needs. An offline plan has no account to name,
+ * so a visible `unset-<field>` stands in there; anywhere else a missing ID fails here, naming
+ * the config field, because Cloudflare would refuse the placeholder only halfway through an `up`.
+ */
+export function deployId(
+  args: ProgramArgs<unknown>,
+  layer: LayerName,
+  field: 'accountId' | 'zoneId',
+  value: string | undefined,
+  neededFor: string,
+): string {
+  if (value !== undefined && value !== '') return value;
+  if (args.runtime.offline === true) return `unset-${field}`;
+  throw new Error(
+    `layers.${layer}.config.${field}: required to deploy on cloudflare (${neededFor})`,
+  );
 }
 
 export const DnsRecord = Type.Object(

@@ -6,7 +6,7 @@ import { CloudflareEdge } from '../components/cloudflare-edge';
 import { CloudflareWorkers } from '../components/cloudflare-workers';
 import { defineLayer } from '../types';
 import { ingressTargets } from './network';
-import { accountId, edgeProperties, placeholder, workerProperties, zoneId } from './schemas';
+import { accountId, deployId, edgeProperties, workerProperties, zoneId } from './schemas';
 
 export const cloudflareStorage = defineLayer({
   target: 'cloudflare',
@@ -61,6 +61,8 @@ export const cloudflareStorage = defineLayer({
     },
     { additionalProperties: false },
   ),
+  // The bucket belongs to the account; the zone only matters for parts of the `edge` block.
+  requiredToDeploy: ['accountId'],
   outputs: [
     { name: 'endpoint', env: 'STORAGE_ENDPOINT', description: 'R2 S3 endpoint.' },
     { name: 'bucket', env: 'STORAGE_BUCKET', description: 'Bucket name.' },
@@ -89,7 +91,7 @@ export const cloudflareStorage = defineLayer({
   ],
   program: (args) => async () => {
     const c = args.config;
-    const account = placeholder('accountId', c.accountId);
+    const account = deployId(args, 'storage', 'accountId', c.accountId, 'the R2 bucket');
     const bucket = new cloudflare.R2Bucket('bucket', {
       accountId: account,
       name: `${args.environment}-${c.bucket}`,
@@ -150,7 +152,17 @@ export const cloudflareStorage = defineLayer({
       );
     }
     if (c.edge) {
-      const zone = placeholder('zoneId', c.zoneId);
+      const zoneUses = [
+        c.edge.records.length > 0 ? 'DNS records' : '',
+        c.edge.rateLimits.length > 0 ? 'rate limits' : '',
+        c.edge.managedWaf ? 'the managed WAF' : '',
+        c.edge.workers.some((w) => w.routes.length > 0) ? 'Workers routes' : '',
+      ].filter((use) => use !== '');
+      // An edge block of route-less Workers only makes account-scoped resources: no zone needed.
+      const zone =
+        zoneUses.length > 0
+          ? deployId(args, 'storage', 'zoneId', c.zoneId, `the edge block's ${zoneUses.join(', ')}`)
+          : (c.zoneId ?? '');
       const { targets, count } = ingressTargets(args);
       const edge = new CloudflareEdge('edge', {
         prefix: args.environment,

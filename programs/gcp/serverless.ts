@@ -172,6 +172,35 @@ export const gcpServerless = defineLayer({
       displayName: `Strata ${args.environment} functions`,
       project,
     });
+    const runtimeMember = pulumi.interpolate`serviceAccount:${runtimeAccount.email}`;
+    if (c.functions.length > 0) {
+      // The account's own project (the provider's when `project` is unset) is where it is granted.
+      const grant = (role: string) =>
+        new gcp.projects.IAMMember(
+          `functions-sa-${role.replace(/^roles\//, '').replace(/\./g, '-')}`,
+          {
+            project: runtimeAccount.project,
+            role,
+            member: runtimeMember,
+          },
+        );
+      // Functions read and write the Firestore database they are handed (FIRESTORE_DATABASE).
+      // Document access has no scope narrower than the project short of IAM conditions.
+      grant('roles/datastore.user');
+      // Eventarc delivers Pub/Sub and Firestore events under this account's identity.
+      if (c.functions.some((f) => f.trigger !== 'http')) grant('roles/eventarc.eventReceiver');
+      // Functions publish to this layer's topics (TOPIC_* variables) and to no other: the
+      // binding sits on each topic, not the project. No subscriber role: Eventarc pushes
+      // messages to the functions, nothing here pulls from a subscription.
+      for (const [t, topic] of topics) {
+        new gcp.pubsub.TopicIAMMember(`topic-${t}-publisher`, {
+          topic: topic.name,
+          role: 'roles/pubsub.publisher',
+          member: runtimeMember,
+          project,
+        });
+      }
+    }
     const suffix = new random.RandomId('source-suffix', { byteLength: 3 });
     const sourceBucket = new gcp.storage.Bucket('sources', {
       name: pulumi.interpolate`${gcpName(args.environment, 'fn-src')}-${suffix.hex}`,
@@ -225,7 +254,7 @@ export const gcpServerless = defineLayer({
         name: fn.function.name,
         location: c.region,
         role: 'roles/run.invoker',
-        member: pulumi.interpolate`serviceAccount:${runtimeAccount.email}`,
+        member: runtimeMember,
         project,
       });
     }

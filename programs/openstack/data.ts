@@ -36,6 +36,11 @@ export const openstackData = defineLayer({
           description: 'Block storage class (OVH names).',
         },
       ),
+      encrypted: Type.Boolean({
+        default: false,
+        description:
+          'Encrypt the data volume at rest (OVH\'s "-luks" volume types, keys managed by OVHcloud; not offered in every region).',
+      }),
       postgresVersion: Type.Union([Type.Literal('15'), Type.Literal('16'), Type.Literal('17')], {
         default: '17',
         description: 'PostgreSQL major version.',
@@ -98,7 +103,7 @@ export const openstackData = defineLayer({
     staging: { backups: true },
     prod: { flavor: 'b2-15', volumeSize: 100, volumeType: 'high-speed', backupRetentionDays: 14 },
   },
-  enforced: { prod: { backups: true, deletionProtection: true } },
+  enforced: { prod: { backups: true, deletionProtection: true, encrypted: true } },
   outputs: [
     { name: 'host', env: 'DB_HOST', description: 'Private address of the database instance.' },
     { name: 'port', env: 'DB_PORT', description: 'PostgreSQL port.' },
@@ -163,7 +168,14 @@ export const openstackData = defineLayer({
 
     const volume = new openstack.blockstorage.Volume(
       'db-volume',
-      { name: `${name}-data`, size: c.volumeSize, volumeType: c.volumeType, metadata, region },
+      {
+        name: `${name}-data`,
+        size: c.volumeSize,
+        // OVH encrypts at rest by volume type: each class has a "-luks" twin.
+        volumeType: c.encrypted ? `${c.volumeType}-luks` : c.volumeType,
+        metadata,
+        region,
+      },
       { protect },
     );
     const port = new openstack.networking.Port('db-port', {

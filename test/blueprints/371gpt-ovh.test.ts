@@ -47,7 +47,10 @@ for (const stage of ['dev', 'prod'] as const) {
     const { resources, outputs } = await planFor(stage);
     assert.equal(ofType(resources, 'openstack:networking/network:Network').length, 1);
     assert.equal(ofType(resources, 'openstack:networking/subnet:Subnet').length, 1);
-    assert.equal(ofType(resources, 'openstack:networking/router:Router').length, 1);
+    const routers = ofType(resources, 'openstack:networking/router:Router');
+    assert.equal(routers.length, 1);
+    // The router reaches Ext-Net: looked up by name, answered by the plan.
+    assert.equal(routers[0]?.inputs.externalNetworkId, 'ext-net-plan-id');
     assert.equal(
       ofType(resources, 'openstack:networking/routerInterface:RouterInterface').length,
       1,
@@ -119,15 +122,17 @@ test('371gpt-ovh bundle: exactly the variables seed 001 lists, each from an outp
 test('371gpt-ovh prod: the database is protected and backed up; dev is not held back', async () => {
   const prod = await planFor('prod');
   const [volume] = ofType(prod.resources, 'openstack:blockstorage/volume:Volume');
+  const data = blueprintLayers(gpt371Ovh, 'prod').find((l) => l.layer === 'data');
   assert.equal((volume?.inputs.metadata as Record<string, string>)['strata-protected'], 'true');
-  assert.equal(volume?.inputs.volumeType, 'high-speed');
+  // Encrypted at rest (OVH's LUKS volume type); multi-AZ does not apply on OVH Public Cloud.
+  assert.equal(volume?.inputs.volumeType, 'high-speed-luks');
+  assert.equal(data?.config.encrypted, true);
   const backups = ofType(
     prod.resources.filter((r) => r.layer === 'data'),
     'openstack:objectstorage/container:Container',
   );
   assert.equal(backups.length, 1);
   assert.equal(backups[0]?.inputs.forceDestroy, false);
-  const data = blueprintLayers(gpt371Ovh, 'prod').find((l) => l.layer === 'data');
   assert.equal(data?.config.deletionProtection, true);
   assert.equal(data?.config.backups, true);
   assert.ok(Number(data?.config.backupRetentionDays) >= 7);

@@ -37,14 +37,20 @@ function assertDataPortsClosedToInternet(plan: BlueprintPlan) {
   }
   for (const group of ofType(plan, 'aws:ec2/securityGroup:SecurityGroup')) {
     for (const ingress of (group.inputs.ingress ?? []) as Record<string, unknown>[]) {
-      const open = ((ingress.cidrBlocks ?? []) as string[]).includes('0.0.0.0/0');
+      const open =
+        ((ingress.cidrBlocks ?? []) as string[]).includes('0.0.0.0/0') ||
+        ((ingress.ipv6CidrBlocks ?? []) as string[]).includes('::/0');
       for (const port of DATA_PORTS) {
         assert.ok(
-          !(open && covers(ingress.fromPort, ingress.toPort, port)),
+          !(open && (ingress.protocol === '-1' || covers(ingress.fromPort, ingress.toPort, port))),
           `${group.name} ${port}`,
         );
       }
     }
+  }
+  // Nor is the database itself given a public address.
+  for (const db of ofType(plan, 'aws:rds/instance:Instance')) {
+    assert.notEqual(db.inputs.publiclyAccessible, true, `${db.name} is not publicly accessible`);
   }
 }
 
@@ -101,6 +107,11 @@ for (const stage of ['dev', 'prod'] as const) {
     assertDataPortsClosedToInternet(plan);
     assertBucketsPrivate(plan);
     const privateSubnets = plan.outputs.network?.privateSubnetIds?.value as string[];
+    // No default node group (it would not follow these rules) and no public node addresses.
+    const [cluster] = ofType(plan, 'eks:index:Cluster');
+    assert.equal(cluster?.inputs.skipDefaultNodeGroup, true);
+    assert.equal(cluster?.inputs.nodeAssociatePublicIpAddress, false);
+    assert.ok(ofType(plan, 'eks:index:ManagedNodeGroup').length > 0);
     for (const group of ofType(plan, 'eks:index:ManagedNodeGroup')) {
       const subnets = group.inputs.subnetIds as string[];
       assert.ok(subnets.length > 0);
@@ -113,6 +124,7 @@ for (const stage of ['dev', 'prod'] as const) {
     const [redis] = ofType(plan, 'aws:elasticache/replicationGroup:ReplicationGroup');
     assert.equal(redis?.inputs.authToken, MASK);
     assert.equal(redis?.inputs.transitEncryptionEnabled, true);
+    assert.equal(redis?.inputs.atRestEncryptionEnabled, true);
     for (const name of ['password', 'url', 'redisUrl']) {
       assert.equal(plan.outputs.data?.[name]?.secret, true, `data.${name} is secret`);
     }
@@ -145,6 +157,8 @@ test("prod is the seed's recommended configuration", async () => {
   const [redis] = ofType(plan, 'aws:elasticache/replicationGroup:ReplicationGroup');
   assert.equal(redis?.inputs.numCacheClusters, 2);
   assert.equal(redis?.inputs.multiAzEnabled, true);
+  assert.equal(redis?.inputs.automaticFailoverEnabled, true);
+  assert.ok(Number(redis?.inputs.snapshotRetentionLimit) >= 7);
   const [acl] = ofType(plan, 'aws:wafv2/webAcl:WebAcl');
   assert.match(JSON.stringify(acl?.inputs.rules), /AWSManagedRulesSQLiRuleSet/);
   assert.match(JSON.stringify(acl?.inputs.rules), /"limit":1000/);

@@ -116,7 +116,9 @@ for (const stage of ['dev', 'prod'] as const) {
     );
     assert.ok(routes.includes(`hooks.${domain}/llm-query*`));
     assert.equal(ofType(resources, 'cloudflare:index/r2Bucket:R2Bucket').length, 1);
+    // The R2 bucket has no public face: no r2.dev domain, no custom domain.
     assert.equal(ofType(resources, 'cloudflare:index/r2ManagedDomain:R2ManagedDomain').length, 0);
+    assert.equal(ofType(resources, 'cloudflare:index/r2CustomDomain:R2CustomDomain').length, 0);
     assert.ok(
       ofType(resources, 'cloudflare:index/ruleset:Ruleset').some(
         (r) => r.inputs.phase === 'http_ratelimit',
@@ -139,6 +141,10 @@ for (const stage of ['dev', 'prod'] as const) {
     for (const bucket of ofType(resources, 'gcp:storage/bucket:Bucket')) {
       assert.equal(bucket.inputs.publicAccessPrevention, 'enforced');
     }
+    // The functions reach Firestore, their events and their topics, and nothing more.
+    const roles = ofType(resources, 'gcp:projects/iAMMember:IAMMember').map((b) => b.inputs.role);
+    assert.deepEqual(roles.sort(), ['roles/datastore.user', 'roles/eventarc.eventReceiver']);
+    assert.equal(ofType(resources, 'gcp:pubsub/topicIAMMember:TopicIAMMember').length, 2);
   });
 }
 
@@ -148,7 +154,9 @@ test('multicloud-hetzner: prod is protected and kept, dev is small and disposabl
   const [firestore] = ofType(prod.resources, 'gcp:firestore/database:Database');
   assert.equal(firestore?.inputs.deleteProtectionState, 'DELETE_PROTECTION_ENABLED');
   assert.equal(firestore?.inputs.pointInTimeRecoveryEnablement, 'POINT_IN_TIME_RECOVERY_ENABLED');
-  assert.equal(ofType(prod.resources, 'gcp:firestore/backupSchedule:BackupSchedule').length, 1);
+  const backups = ofType(prod.resources, 'gcp:firestore/backupSchedule:BackupSchedule');
+  assert.equal(backups.length, 1);
+  assert.ok(parseInt(String(backups[0]?.inputs.retention), 10) >= 7 * 86400, 'kept 7 days or more');
   for (const server of ofType(prod.resources, 'hcloud:index/server:Server')) {
     assert.equal(server.inputs.deleteProtection, true);
     assert.equal(server.inputs.backups, true);

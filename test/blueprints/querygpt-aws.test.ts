@@ -7,7 +7,8 @@ import { findLayer } from '../../programs/catalogue';
 import { ConfigError, resolveLayerConfig } from '../../programs/config';
 import { MASK, type PlannedResource } from '../../programs/plan';
 
-const DATA_PORTS = [5432, 6379];
+// PostgreSQL, Redis, and Qdrant (the seed's vector database: HTTP and gRPC).
+const DATA_PORTS = [5432, 6379, 6333, 6334];
 const plans = new Map<Stage, BlueprintPlan>();
 
 /** Plans run one at a time: the Pulumi mock runtime is process-global. */
@@ -37,14 +38,20 @@ function assertDataPortsClosedToInternet(plan: BlueprintPlan) {
   }
   for (const group of ofType(plan, 'aws:ec2/securityGroup:SecurityGroup')) {
     for (const ingress of (group.inputs.ingress ?? []) as Record<string, unknown>[]) {
-      const open = ((ingress.cidrBlocks ?? []) as string[]).includes('0.0.0.0/0');
+      const open =
+        ((ingress.cidrBlocks ?? []) as string[]).includes('0.0.0.0/0') ||
+        ((ingress.ipv6CidrBlocks ?? []) as string[]).includes('::/0');
       for (const port of DATA_PORTS) {
         assert.ok(
-          !(open && covers(ingress.fromPort, ingress.toPort, port)),
+          !(open && (ingress.protocol === '-1' || covers(ingress.fromPort, ingress.toPort, port))),
           `${group.name} ${port}`,
         );
       }
     }
+  }
+  // Nor is the database itself given a public address.
+  for (const db of ofType(plan, 'aws:rds/instance:Instance')) {
+    assert.notEqual(db.inputs.publiclyAccessible, true, `${db.name} is not publicly accessible`);
   }
 }
 
@@ -146,6 +153,16 @@ test('prod: multi-AZ encrypted protected database with 7+ days of backups, NAT p
   assert.equal(db?.inputs.multiAz, true);
   assert.equal(db?.inputs.deletionProtection, true);
   assert.ok(Number(db?.inputs.backupRetentionPeriod) >= 7);
+  // The vector database keeps its collections on EFS: encrypted and backed up too.
+  const fileSystems = ofType(plan, 'aws:efs/fileSystem:FileSystem');
+  assert.ok(fileSystems.some((f) => f.name === 'plan-prod-qdrant'));
+  for (const fs of fileSystems) {
+    assert.equal(fs.inputs.encrypted, true, `${fs.name} is encrypted`);
+    const policy = ofType(plan, 'aws:efs/backupPolicy:BackupPolicy').find(
+      (b) => b.inputs.fileSystemId === `${fs.name}-id`,
+    );
+    assert.deepEqual(policy?.inputs.backupPolicy, { status: 'ENABLED' }, `${fs.name} backups`);
+  }
   assert.equal(ofType(plan, 'aws:ec2/natGateway:NatGateway').length, 3);
   assert.equal(serviceNamed(plan, 'prod', 'backend')?.inputs.desiredCount, 2);
   assert.equal(serviceNamed(plan, 'prod', 'ollama')?.inputs.desiredCount, 2);

@@ -1,3 +1,4 @@
+import * as pulumi from '@pulumi/pulumi';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
@@ -24,6 +25,39 @@ function plan(stage: Stage, layers: [LayerDefinition, Record<string, unknown>][]
       config: resolveLayerConfig(definition, stage, config),
     })),
   );
+}
+
+/**
+ * Runs a layer program the way a deployment does (not offline), under mocks set here:
+ * planLayers always runs offline, so it cannot show what a real `up` would refuse.
+ */
+async function deploy(definition: LayerDefinition, config: Record<string, unknown>) {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+      call: (args) => args.inputs,
+    },
+    'strata',
+    'edge',
+    false,
+  );
+  try {
+    await definition.program({
+      environment: 'edge',
+      stage: 'dev',
+      config: resolveLayerConfig(definition, 'dev', config),
+      inputs: {},
+      runtime: { dataDir: '/tmp', localPostgresUrl: 'postgres://x@h/db', offline: false },
+    })();
+  } finally {
+    // Registrations still in flight would land on the next test's mocks. waitForRPCs is
+    // internal to the SDK and absent from its typings (programs/plan.ts does the same).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings = require('@pulumi/pulumi/runtime/settings') as {
+      waitForRPCs(): Promise<void>;
+    };
+    await settings.waitForRPCs();
+  }
 }
 
 const ofType = (resources: PlannedResource[], type: string) =>
@@ -171,4 +205,66 @@ test('serverless: workers get routes and plain variables', async () => {
   assert.deepEqual(script?.inputs.bindings, [{ type: 'plain_text', name: 'MODE', text: 'dev' }]);
   assert.equal(script?.inputs.accountId, ACCOUNT);
   assert.equal(ofType(resources, 'cloudflare:index/workersRoute:WorkersRoute').length, 2);
+});
+
+test('each layer lists the IDs it always needs to deploy', () => {
+  assert.deepEqual(cloudflareNetwork.requiredToDeploy, ['zoneId']);
+  assert.deepEqual(cloudflareStorage.requiredToDeploy, ['accountId']);
+  assert.deepEqual(cloudflareServerless.requiredToDeploy, ['accountId']);
+});
+
+test('offline plans show placeholders where the IDs go', async () => {
+  const { resources } = await plan('dev', [
+    [cloudflareStorage, { edge: { rateLimits: [{ name: 'api' }] } }],
+  ]);
+  const [bucket] = ofType(resources, 'cloudflare:index/r2Bucket:R2Bucket');
+  assert.equal(bucket?.inputs.accountId, 'unset-accountId');
+  const [ruleset] = ofType(resources, 'cloudflare:index/ruleset:Ruleset');
+  assert.equal(ruleset?.inputs.zoneId, 'unset-zoneId');
+});
+
+test('a deployment without a needed ID fails naming the config field', async () => {
+  await assert.rejects(
+    deploy(cloudflareNetwork, { records: [{ name: 'www', content: '192.0.2.1' }] }),
+    /layers\.network\.config\.zoneId: required to deploy on cloudflare/,
+  );
+  await assert.rejects(
+    deploy(cloudflareStorage, {}),
+    /layers\.storage\.config\.accountId: required to deploy on cloudflare \(the R2 bucket\)/,
+  );
+  await assert.rejects(
+    deploy(cloudflareServerless, { zoneId: ZONE, workers: [{ name: 'api', routes: [] }] }),
+    /layers\.serverless\.config\.accountId: required to deploy/,
+  );
+});
+
+test('a zone is needed only by what belongs to the zone', async () => {
+  // The storage edge block: rate limits and routes need the zone, route-less Workers do not.
+  await assert.rejects(
+    deploy(cloudflareStorage, { accountId: ACCOUNT, edge: { rateLimits: [{ name: 'api' }] } }),
+    /layers\.storage\.config\.zoneId: required to deploy on cloudflare \(the edge block's rate limits\)/,
+  );
+  await assert.rejects(
+    deploy(cloudflareStorage, {
+      accountId: ACCOUNT,
+      edge: { workers: [{ name: 'hook', routes: ['hooks.example.com/*'] }] },
+    }),
+    /layers\.storage\.config\.zoneId: .*Workers routes/,
+  );
+  await deploy(cloudflareStorage, {
+    accountId: ACCOUNT,
+    edge: { workers: [{ name: 'hook', routes: [] }] },
+  });
+  // Serverless: routes need the zone, a route-less worker does not.
+  await assert.rejects(
+    deploy(cloudflareServerless, {
+      accountId: ACCOUNT,
+      workers: [{ name: 'api', routes: ['a.example.com/*'] }],
+    }),
+    /layers\.serverless\.config\.zoneId: required to deploy on cloudflare \(Workers routes\)/,
+  );
+  await deploy(cloudflareServerless, {
+    accountId: ACCOUNT,
+    workers: [{ name: 'api', routes: [] }],
+  });
 });

@@ -119,10 +119,14 @@ test('prod: private, regional, protected Cloud SQL with backups; a private bucke
   assert.deepEqual(settings.ipConfiguration?.authorizedNetworks, []);
   assert.equal(settings.backupConfiguration?.enabled, true);
   assert.equal(settings.backupConfiguration?.pointInTimeRecoveryEnabled, true);
+  const retained = settings.backupConfiguration?.backupRetentionSettings as
+    Record<string, unknown> | undefined;
+  assert.ok(Number(retained?.retainedBackups) >= 7, 'daily backups kept 7 days or more');
   assert.equal(one(resources, 'gcp:sql/user:User').inputs.password, '[secret]');
   const firestore = one(resources, 'gcp:firestore/database:Database');
   assert.equal(firestore.inputs.deleteProtectionState, 'DELETE_PROTECTION_ENABLED');
-  one(resources, 'gcp:firestore/backupSchedule:BackupSchedule');
+  const firestoreBackups = one(resources, 'gcp:firestore/backupSchedule:BackupSchedule');
+  assert.ok(parseInt(String(firestoreBackups.inputs.retention), 10) >= 7 * 86400);
   assert.equal(outputs.data?.password?.secret, true);
   assert.equal(outputs.data?.url?.secret, true);
 
@@ -164,6 +168,31 @@ test('prod: private, regional, protected Cloud SQL with backups; a private bucke
   assert.equal(job.inputs.schedule, '0 2 * * *');
   assert.ok((job.inputs.httpTarget as Record<string, unknown>).oidcToken);
 
+  // The functions' account: Firestore documents and event delivery on the project, publishing
+  // on this layer's topics only; nothing broader (no editor, no project-wide Pub/Sub).
+  const account = one(
+    resources.filter((r) => r.layer === 'serverless'),
+    'gcp:serviceaccount/account:Account',
+  );
+  assert.equal(account.inputs.accountId, 'web-functions');
+  const invoker = ofType(
+    resources.filter((r) => r.layer === 'serverless'),
+    'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
+  )[0];
+  const member = invoker?.inputs.member;
+  assert.match(String(member), /^serviceAccount:/);
+  const grants = ofType(resources, 'gcp:projects/iAMMember:IAMMember');
+  assert.deepEqual(grants.map((g) => g.inputs.role).sort(), [
+    'roles/datastore.user',
+    'roles/eventarc.eventReceiver',
+  ]);
+  for (const grant of grants) assert.equal(grant.inputs.member, member);
+  const publisher = one(resources, 'gcp:pubsub/topicIAMMember:TopicIAMMember');
+  assert.deepEqual(
+    [publisher.inputs.topic, publisher.inputs.role, publisher.inputs.member],
+    ['web-events', 'roles/pubsub.publisher', member],
+  );
+
   one(resources, 'gcp:monitoring/notificationChannel:NotificationChannel');
   assert.ok(ofType(resources, 'gcp:monitoring/alertPolicy:AlertPolicy').length >= 2);
 });
@@ -200,6 +229,20 @@ test('dev: zonal Cloud SQL without deletion protection; schedules paused', async
   assert.equal(sql.inputs.deletionProtection, false);
   assert.equal((sql.inputs.settings as Record<string, unknown>).availabilityType, 'ZONAL');
   assert.equal(one(resources, 'gcp:cloudscheduler/job:Job').inputs.paused, true);
+  // Only an http function: Firestore access, but no event receiver and no topic to publish to.
+  assert.deepEqual(
+    ofType(resources, 'gcp:projects/iAMMember:IAMMember').map((g) => g.inputs.role),
+    ['roles/datastore.user'],
+  );
+  assert.equal(ofType(resources, 'gcp:pubsub/topicIAMMember:TopicIAMMember').length, 0);
+});
+
+test('serverless grants its roles in the configured project', async () => {
+  const { resources } = await plan('dev', [
+    [gcpServerless, { project: 'acme-prod-1', functions: [{ name: 'job' }] }],
+  ]);
+  const grant = one(resources, 'gcp:projects/iAMMember:IAMMember');
+  assert.equal(grant.inputs.project, 'acme-prod-1');
 });
 
 test('serverless refuses a pubsub function without a declared topic', async () => {

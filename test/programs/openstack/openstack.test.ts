@@ -79,7 +79,7 @@ test('an ingress rule opening PostgreSQL or Redis to the internet fails the depl
 test('prod: database on a volume, only the subnet may reach it, dumps go to a private container', async () => {
   const { resources, outputs } = await plan('prod', [
     [openstackNetwork, {}],
-    [openstackData, { backups: false, deletionProtection: false }],
+    [openstackData, { backups: false, deletionProtection: false, encrypted: false }],
     [openstackStorage, { containers: ['assets', 'models'] }],
     [
       openstackCompute,
@@ -98,11 +98,18 @@ test('prod: database on a volume, only the subnet may reach it, dumps go to a pr
     ['10.10.0.0/24'],
   );
   assert.ok(ofType(resources, 'openstack:networking/router:Router').length === 1);
+  // No externalNetworkId configured: the plan answers the Ext-Net lookup, the gateway shows.
+  assert.equal(
+    ofType(resources, 'openstack:networking/router:Router')[0]?.inputs.externalNetworkId,
+    'ext-net-plan-id',
+  );
   assert.ok(ofType(resources, 'openstack:networking/routerInterface:RouterInterface').length === 1);
 
   const data = resources.filter((r) => r.layer === 'data');
   const [volume] = ofType(data, 'openstack:blockstorage/volume:Volume');
   assert.equal(volume?.inputs.size, 100);
+  // Encryption at rest is enforced in prod too: the LUKS twin of the volume type.
+  assert.equal(volume?.inputs.volumeType, 'high-speed-luks');
   assert.equal(ofType(data, 'openstack:compute/volumeAttach:VolumeAttach').length, 1);
   const [instance] = ofType(data, 'openstack:compute/instance:Instance');
   assert.equal(instance?.inputs.userData, '[secret]');
@@ -169,6 +176,10 @@ test('dev: no backup container unless asked, containers can be force-destroyed',
   );
   const [assets] = ofType(resources, 'openstack:objectstorage/container:Container');
   assert.equal(assets?.inputs.forceDestroy, true);
+  assert.equal(
+    ofType(resources, 'openstack:blockstorage/volume:Volume')[0]?.inputs.volumeType,
+    'classic',
+  );
 });
 
 test('compute refuses a serviceInstance that is not one of its instances', async () => {
