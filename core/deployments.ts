@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DeploymentRecord, EnvironmentRecord, LayerName, Operation, Trigger } from './domain';
+import type {
+  DeploymentRecord,
+  DeploymentStatus,
+  EnvironmentRecord,
+  LayerName,
+  Operation,
+  Trigger,
+} from './domain';
 import { LAYERS } from './domain';
+import type { EventLog } from './event-log';
 import { keys } from './redis-keys';
 import type { Store } from './store';
 
@@ -59,6 +67,7 @@ export class Deployments {
 
   constructor(
     private readonly store: Store,
+    private readonly events: EventLog,
     connection: Redis,
     readonly queueName: string,
   ) {
@@ -69,21 +78,104 @@ export class Deployments {
     return this.store.redis;
   }
 
-  /** Records the deployment, puts it in its environment's line and queues its job. */
+  /**
+   * Records the deployment, puts it in its environment's line and queues its job. A new `up`
+   * replaces the `up`s still waiting for the same environment (they end `superseded`), so a
+   * burst of pushes leaves one deployment running and one waiting, never a pile.
+   */
   async enqueue(deployment: DeploymentRecord, options: { recorded?: boolean } = {}): Promise<void> {
     if (!options.recorded) await this.store.addDeployment(deployment);
     try {
-      const arrival = await this.redis.incr(keys.arrivals());
-      await this.redis.zadd(keys.environmentQueue(deployment.environment), arrival, deployment.id);
-      await this.queue.add(
-        'deploy',
-        { deploymentId: deployment.id },
-        { jobId: deployment.id, removeOnComplete: 1000, removeOnFail: 5000 },
-      );
+      await this.joinLine(deployment, deployment.id);
     } catch (error) {
       await this.store.removeDeployment(deployment);
       throw error;
     }
+    if (deployment.operation === 'up') await this.supersedeOlder(deployment);
+  }
+
+  private async joinLine(deployment: DeploymentRecord, jobId: string): Promise<void> {
+    const arrival = await this.redis.incr(keys.arrivals());
+    await this.redis.zadd(keys.environmentQueue(deployment.environment), arrival, deployment.id);
+    await this.queue.add(
+      'deploy',
+      { deploymentId: deployment.id },
+      { jobId, removeOnComplete: 1000, removeOnFail: 5000 },
+    );
+  }
+
+  private async supersedeOlder(newer: DeploymentRecord): Promise<void> {
+    const line = keys.environmentQueue(newer.environment);
+    const newerArrival = await this.redis.zscore(line, newer.id);
+    const waiting = await this.redis.zrange(line, '0', '-1', 'WITHSCORES');
+    const older: string[] = [];
+    for (let i = 0; i + 1 < waiting.length; i += 2) {
+      if (newerArrival === null || Number(waiting[i + 1]) < Number(newerArrival))
+        older.push(waiting[i]!);
+    }
+    older.push(...(await this.redis.smembers(keys.environmentAwaiting(newer.environment))));
+    for (const id of older) {
+      if (id === newer.id) continue;
+      const candidate = await this.store.getDeployment(id);
+      // Only an `up` over the same or fewer layers is made pointless by the newer one.
+      if (candidate?.operation !== 'up' || !candidate.layers.every((l) => newer.layers.includes(l)))
+        continue;
+      await this.endWaiting(id, 'superseded', { supersededBy: newer.id });
+    }
+  }
+
+  /**
+   * Ends a deployment that has not started (queued or held for approval). Returns the record,
+   * or undefined when it had already moved on (started, or ended some other way).
+   */
+  async endWaiting(
+    id: string,
+    status: Extract<DeploymentStatus, 'cancelled' | 'superseded'>,
+    details: Partial<DeploymentRecord> = {},
+  ): Promise<DeploymentRecord | undefined> {
+    let ended = false;
+    const record = await this.store.updateDeployment(id, (d) => {
+      if (d.status !== 'queued' && d.status !== 'pending_approval') return undefined;
+      ended = true;
+      return { ...d, ...details, status, finishedAt: new Date().toISOString() };
+    });
+    if (!ended) return undefined;
+    await this.leaveLine(record);
+    await this.redis.srem(keys.environmentAwaiting(record.environment), id);
+    // A job already taken by a worker is locked and stays; the worker skips ended deployments.
+    await this.queue.remove(id).catch(() => 0);
+    await this.events.append(id, 'deployment', {
+      status,
+      ...(details.supersededBy ? { supersededBy: details.supersededBy } : {}),
+      ...(details.error ? { error: details.error } : {}),
+    });
+    await this.events.append(id, 'end', { status });
+    return record;
+  }
+
+  /** Holds a previewed deployment until someone approves or rejects it. */
+  async holdForApproval(deployment: DeploymentRecord): Promise<void> {
+    await this.redis.sadd(keys.environmentAwaiting(deployment.environment), deployment.id);
+  }
+
+  /** Puts an approved deployment back in its environment's line, to apply what was approved. */
+  async approve(id: string, approver: string): Promise<DeploymentRecord | undefined> {
+    let approved = false;
+    const record = await this.store.updateDeployment(id, (d) => {
+      if (d.status !== 'pending_approval' || !d.approval) return undefined;
+      approved = true;
+      return {
+        ...d,
+        status: 'queued',
+        approval: { ...d.approval, approvedBy: approver, approvedAt: new Date().toISOString() },
+      };
+    });
+    if (!approved) return undefined;
+    await this.redis.srem(keys.environmentAwaiting(record.environment), id);
+    await this.events.append(id, 'deployment', { status: 'queued', approvedBy: approver });
+    // The preview's job has completed under the deployment id; the apply is a job of its own.
+    await this.joinLine(record, `${id}-apply`);
+    return record;
   }
 
   /** 1 for the next deployment of its environment, 2 for the one after, …; undefined when not waiting. */
@@ -130,6 +222,10 @@ export class Deployments {
       keys.environmentLock(deployment.environment),
       deployment.id,
     );
+  }
+
+  async waitingCount(environment: string): Promise<number> {
+    return this.redis.zcard(keys.environmentQueue(environment));
   }
 
   /** Takes a deployment out of its environment's line (cancelled or superseded while waiting). */

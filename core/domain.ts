@@ -52,11 +52,34 @@ export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
 export interface Trigger {
   kind: TriggerKind;
-  /** Token name for `api`, `repo@branch` for `webhook`. */
+  /** Token name for `api`; the pusher for `webhook`. */
   actor?: string;
   repository?: string;
   branch?: string;
   commit?: string;
+}
+
+/** A resource step a preview announced: what an approval approves. */
+export interface PlannedStep {
+  urn: string;
+  op: string;
+}
+
+export interface Approval {
+  requestedAt: string;
+  /** Per layer, the steps of the preview that was shown for approval. */
+  plannedSteps: Partial<Record<LayerName, PlannedStep[]>>;
+  approvedBy?: string;
+  approvedAt?: string;
+  rejectedBy?: string;
+  rejectedAt?: string;
+}
+
+export interface DriftPolicy {
+  /** Cron pattern, or "off"; unset follows the global STRATA_DRIFT_SCHEDULE. */
+  schedule?: string;
+  /** Run `up` when a drift check finds differences. */
+  autoRemediate?: boolean;
 }
 
 export type JsonObject = { [key: string]: unknown };
@@ -97,6 +120,10 @@ export interface EnvironmentRecord {
   expiresAt?: string;
   requireApproval: boolean;
   source?: Source;
+  driftPolicy?: DriftPolicy;
+  /** What the last drift check found, per resource. */
+  driftedResources?: { layer: LayerName; urn: string; op: string; diffs?: string[] }[];
+  driftCheckedAt?: string;
   status: 'provisioning' | 'ready' | 'failed' | 'destroying' | 'destroyed';
   layerStates: Partial<Record<LayerName, LayerState>>;
   drift?: boolean;
@@ -127,6 +154,9 @@ export interface DeploymentRecord {
   trigger: Trigger;
   /** Whole-environment destroy that forgets the environment once done. */
   forget?: boolean;
+  approval?: Approval;
+  /** The deployment that replaced this one while it waited. */
+  supersededBy?: string;
   layerRuns: Partial<Record<LayerName, LayerRun>>;
   error?: string;
   drift?: boolean;

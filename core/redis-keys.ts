@@ -16,5 +16,10 @@ export const keys = {
   /** sha256 of a deploy hook token -> environment name. */
   hook: (hash: string) => `strata:hook:${hash}`,
   environmentHook: (name: string) => `strata:env:${name}:hook`,
+  /** Environments whose `source` is this repository and branch (GitHub repos are case-insensitive). */
+  source: (repo: string, branch: string) => `strata:source:${repo.toLowerCase()}@${branch}`,
+  /** Deployments of an environment held for approval. */
+  environmentAwaiting: (name: string) => `strata:env:${name}:awaiting`,
+  githubDelivery: (id: string) => `strata:github-delivery:${id}`,
   cancelChannel: () => 'strata:cancel',
 };

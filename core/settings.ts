@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { assertCron } from './maintenance';
 
 export interface Settings {
   port: number;
@@ -21,6 +22,8 @@ export interface Settings {
   logLevel: string;
   /** BullMQ queue name; separate installations sharing one Redis need different ones. */
   queueName: string;
+  /** Cron pattern of the drift check of every environment without its own, or "off". */
+  driftSchedule: string;
 }
 
 export class SettingsError extends Error {
@@ -60,6 +63,13 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     generatedSecret(path.join(dataDir, 'pulumi-passphrase'), 32).value;
   const bundleKey =
     env.STRATA_BUNDLE_KEY ?? generatedSecret(path.join(dataDir, 'bundle-key'), 32).value;
+  if (env.STRATA_DRIFT_SCHEDULE) {
+    try {
+      assertCron(env.STRATA_DRIFT_SCHEDULE);
+    } catch (error) {
+      throw new SettingsError(`STRATA_DRIFT_SCHEDULE: ${(error as Error).message}`);
+    }
+  }
   const stateDir = path.join(dataDir, 'state');
   if (!env.PULUMI_BACKEND_URL) fs.mkdirSync(stateDir, { recursive: true });
   return {
@@ -77,5 +87,6 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     githubWebhookSecret: env.GITHUB_WEBHOOK_SECRET || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     queueName: env.STRATA_QUEUE ?? 'strata-deployments',
+    driftSchedule: env.STRATA_DRIFT_SCHEDULE ?? '0 4 * * *',
   };
 }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { decrypt, encrypt, sha256 } from './crypto';
 import type { Bundle } from './bundle';
-import type { DeploymentRecord, EnvironmentRecord } from './domain';
+import type { DeploymentRecord, EnvironmentRecord, Source } from './domain';
 import { keys } from './redis-keys';
 
 export class NotFoundError extends Error {
@@ -58,6 +58,8 @@ export class Store {
   async createEnvironment(env: EnvironmentRecord, deployment: DeploymentRecord): Promise<void> {
     const created = await this.redis.set(keys.environment(env.name), JSON.stringify(env), 'NX');
     if (created !== 'OK') throw new ConflictError(`environment "${env.name}" already exists`);
+    if (env.source)
+      await this.redis.sadd(keys.source(env.source.repo, env.source.branch), env.name);
     await this.redis
       .multi()
       .zadd(keys.environments(), Date.parse(env.createdAt), env.name)
@@ -98,12 +100,15 @@ export class Store {
 
   /** Forgets an environment and everything Strata kept about it (not its infrastructure). */
   async deleteEnvironment(name: string): Promise<void> {
+    const env = await this.getEnvironment(name);
+    if (env?.source) await this.redis.srem(keys.source(env.source.repo, env.source.branch), name);
     const deployments = await this.redis.zrange(keys.environmentDeployments(name), '0', '-1');
     const hook = await this.redis.get(keys.environmentHook(name));
     const multi = this.redis
       .multi()
       .del(
         keys.environment(name),
+        keys.environmentAwaiting(name),
         keys.environmentDeployments(name),
         keys.bundle(name),
         keys.environmentQueue(name),
@@ -165,6 +170,23 @@ export class Store {
     const ids = await this.redis.zrevrange(keys.environmentDeployments(environment), '0', '-1');
     const records = await Promise.all(ids.map((id) => this.getDeployment(id)));
     return records.filter((r): r is DeploymentRecord => r !== undefined);
+  }
+
+  /** Moves an environment in the source index after its `source` changed. */
+  async reindexSource(
+    name: string,
+    before: Source | undefined,
+    after: Source | undefined,
+  ): Promise<void> {
+    const multi = this.redis.multi();
+    if (before) multi.srem(keys.source(before.repo, before.branch), name);
+    if (after) multi.sadd(keys.source(after.repo, after.branch), name);
+    await multi.exec();
+  }
+
+  /** Environments that follow this repository and branch. */
+  async environmentsForSource(repo: string, branch: string): Promise<string[]> {
+    return (await this.redis.smembers(keys.source(repo, branch))).sort();
   }
 
   // Deploy hooks: only a hash of the token is kept, so a Redis dump does not hand out deploys.

@@ -10,6 +10,7 @@ import catalogueRoutes from './routes/catalogue';
 import deploymentRoutes from './routes/deployments';
 import environmentRoutes from './routes/environments';
 import healthRoutes from './routes/health';
+import webhookRoutes from './routes/webhooks';
 
 export interface AppOptions {
   settings: Settings;
@@ -46,5 +47,6 @@ export async function buildApp(options: AppOptions) {
   await app.register(environmentRoutes);
   await app.register(deploymentRoutes);
   await app.register(bundleRoutes);
+  await app.register(webhookRoutes);
   return app;
 }

@@ -7,6 +7,7 @@ import {
   type LayerSpec,
   type Stage,
 } from '../core/domain';
+import { assertCron, expiryAfter } from '../core/maintenance';
 import { BLUEPRINTS, findBlueprint } from '../programs/blueprints';
 import { findLayer, layersOf } from '../programs/catalogue';
 import { ConfigError, resolveLayerConfig } from '../programs/config';
@@ -106,20 +107,50 @@ export function requestedLayers(
   return layers;
 }
 
+export function validateDriftSchedule(schedule: string | undefined): void {
+  if (schedule === undefined) return;
+  try {
+    assertCron(schedule);
+  } catch (error) {
+    throw new BadRequestError(`body.drift.schedule: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Applies a PATCH's environment-wide config: merged into the environment's config and into
+ * every layer whose schema has the key. Validated like a create; takes effect at the next up.
+ */
+export function withConfigChange(env: EnvironmentRecord, change: JsonObject): EnvironmentRecord {
+  const layers: Partial<Record<LayerName, LayerSpec>> = {};
+  for (const [layer, spec] of Object.entries(env.layers) as [LayerName, LayerSpec][]) {
+    const definition = definitionFor(layer, spec.target);
+    const relevant = Object.fromEntries(
+      Object.entries(change).filter(([key]) => key in definition.config.properties),
+    );
+    layers[layer] = { target: spec.target, config: { ...spec.config, ...relevant } };
+  }
+  validateLayers(layers, env.stage);
+  return { ...env, config: { ...env.config, ...change }, layers };
+}
+
 export function newEnvironment(body: CreateBody): EnvironmentRecord {
   const stage: Stage = body.stage ?? 'dev';
   const layers = requestedLayers(body, stage);
   validateLayers(layers, stage);
-  const now = new Date().toISOString();
+  validateDriftSchedule(body.drift?.schedule);
+  const created = new Date();
+  const now = created.toISOString();
+  const expiresAt = body.ttl ? expiryAfter({ ttl: body.ttl }, created) : undefined;
   return {
     name: body.name,
     stage,
     ...(body.blueprint !== undefined ? { blueprint: body.blueprint } : {}),
     layers,
     config: body.config ?? {},
-    ...(body.ttl ? { ttl: body.ttl } : {}),
+    ...(body.ttl ? { ttl: body.ttl, expiresAt } : {}),
     requireApproval: body.requireApproval ?? stage === 'prod',
     ...(body.source ? { source: body.source } : {}),
+    ...(body.drift ? { driftPolicy: body.drift } : {}),
     status: 'provisioning',
     layerStates: {},
     createdAt: now,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Deployments } from '../core/deployments';
 import type { EventLog } from '../core/event-log';
+import type { Maintenance } from '../core/maintenance';
 import type { Settings } from '../core/settings';
 import type { Store } from '../core/store';
 
@@ -9,6 +10,7 @@ export interface WorkerContext {
   store: Store;
   events: EventLog;
   deployments: Deployments;
+  maintenance: Maintenance;
   logger: Logger;
   /** Abort handles of the deployments this process is running, by deployment id. */
   running: Map<string, AbortController>;

@@ -3,11 +3,13 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Deployments, type DeployJobData } from '../core/deployments';
 import { EventLog } from '../core/event-log';
+import { Maintenance, type MaintenanceJob } from '../core/maintenance';
 import { keys } from '../core/redis-keys';
 import type { Settings } from '../core/settings';
 import { Store } from '../core/store';
 import type { WorkerContext } from './context';
 import { deployProcessor } from './processors/deploy';
+import { maintenanceProcessor } from './processors/maintenance';
 
 export interface WorkerOptions {
   settings: Settings;
@@ -28,13 +30,22 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
   const subscriber = redis.duplicate();
   const store = new Store(redis, settings.bundleKey);
-  const deployments = new Deployments(store, redis, options.queueName ?? settings.queueName);
+  const events = new EventLog(redis);
+  const deployments = new Deployments(
+    store,
+    events,
+    redis,
+    options.queueName ?? settings.queueName,
+  );
   deployments.queue.on('error', (error) => logger.warn({ err: error }, 'deployment queue error'));
+  const maintenance = new Maintenance(redis, deployments.queueName);
+  maintenance.queue.on('error', (error) => logger.warn({ err: error }, 'maintenance queue error'));
   const context: WorkerContext = {
     settings,
     store,
-    events: new EventLog(redis),
+    events,
     deployments,
+    maintenance,
     logger,
     running: new Map(),
   };
@@ -52,15 +63,31 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     logger.error({ err: error, deployment: job?.data.deploymentId }, 'deployment job failed');
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
-  await worker.waitUntilReady();
-  logger.info({ queue: deployments.queueName }, 'worker ready');
+  const maintenanceWorker = new Worker<MaintenanceJob>(
+    maintenance.queue.name,
+    maintenanceProcessor(context),
+    { connection: redis, concurrency: 2 },
+  );
+  maintenanceWorker.on('failed', (job, error) => {
+    logger.error({ err: error, job: job?.name }, 'maintenance job failed');
+  });
+  maintenanceWorker.on('error', (error) =>
+    logger.error({ err: error }, 'maintenance worker error'),
+  );
+  await Promise.all([worker.waitUntilReady(), maintenanceWorker.waitUntilReady()]);
+  await maintenance.scheduleSweep(settings.driftSchedule);
+  logger.info(
+    { queue: deployments.queueName, driftSchedule: settings.driftSchedule },
+    'worker ready',
+  );
 
   return {
     context,
     async close() {
       for (const abort of context.running.values()) abort.abort();
-      await worker.close();
+      await Promise.all([worker.close(), maintenanceWorker.close()]);
       await deployments.close();
+      await maintenance.close();
       subscriber.disconnect();
       await redis.quit();
     },

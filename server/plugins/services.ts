@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import { Deployments } from '../../core/deployments';
 import { EventLog } from '../../core/event-log';
+import { Maintenance } from '../../core/maintenance';
 import type { Settings } from '../../core/settings';
 import { Store } from '../../core/store';
 
@@ -11,6 +12,7 @@ export interface Services {
   store: Store;
   events: EventLog;
   deployments: Deployments;
+  maintenance: Maintenance;
 }
 
 declare module 'fastify' {
@@ -37,23 +39,31 @@ export default fp<ServicesOptions>(
       app.log.error({ err: error }, 'redis is not reachable yet; /readyz will say so');
     });
     const store = new Store(redis, options.settings.bundleKey);
+    const events = new EventLog(redis);
     const deployments = new Deployments(
       store,
+      events,
       redis,
       options.queueName ?? options.settings.queueName,
     );
     deployments.queue.on('error', (error) =>
       app.log.warn({ err: error }, 'deployment queue error'),
     );
+    const maintenance = new Maintenance(redis, deployments.queueName);
+    maintenance.queue.on('error', (error) =>
+      app.log.warn({ err: error }, 'maintenance queue error'),
+    );
     app.decorate('strata', {
       settings: options.settings,
       redis,
       store,
-      events: new EventLog(redis),
+      events,
       deployments,
+      maintenance,
     });
     app.addHook('onClose', async () => {
       await deployments.close();
+      await maintenance.close();
       redis.disconnect();
     });
   },

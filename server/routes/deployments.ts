@@ -102,6 +102,54 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
+    '/v1/deployments/:id/approve',
+    {
+      preHandler: app.authorize('deploy'),
+      schema: { params: IdParams, response: { 202: DeploymentView, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const current = await store.requireDeployment(id);
+      const approver = request.principal?.name ?? 'api';
+      const approved = await deployments.approve(id, approver);
+      if (!approved) {
+        throw new ConflictError(`deployment ${id} is ${current.status}, not pending_approval`);
+      }
+      request.log.info({ deployment: id, approver }, 'deployment approved');
+      return reply
+        .status(202)
+        .send(deploymentView(approved, await deployments.queuePosition(approved)));
+    },
+  );
+
+  app.post(
+    '/v1/deployments/:id/reject',
+    {
+      preHandler: app.authorize('deploy'),
+      schema: { params: IdParams, response: { 200: DeploymentView, ...errorResponses } },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const current = await store.requireDeployment(id);
+      if (current.status !== 'pending_approval' || !current.approval) {
+        throw new ConflictError(`deployment ${id} is ${current.status}, not pending_approval`);
+      }
+      const rejecter = request.principal?.name ?? 'api';
+      const rejected = await deployments.endWaiting(id, 'cancelled', {
+        approval: {
+          ...current.approval,
+          rejectedBy: rejecter,
+          rejectedAt: new Date().toISOString(),
+        },
+        error: `rejected by ${rejecter}`,
+      });
+      if (!rejected) throw new ConflictError(`deployment ${id} was decided meanwhile`);
+      request.log.info({ deployment: id, rejecter }, 'deployment rejected');
+      return deploymentView(rejected);
+    },
+  );
+
+  app.post(
     '/v1/deployments/:id/cancel',
     {
       preHandler: app.authorize('deploy'),
@@ -114,23 +162,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         throw new ConflictError(`deployment ${id} already ended ${current.status}`);
       }
       // Waiting deployments end at once; a running one is aborted by the worker running it.
-      const updated = await store.updateDeployment(id, (d) =>
-        d.status === 'queued' || d.status === 'pending_approval'
-          ? {
-              ...d,
-              status: 'cancelled',
-              finishedAt: new Date().toISOString(),
-              error: `cancelled by ${request.principal?.name ?? 'api'}`,
-            }
-          : undefined,
-      );
-      if (updated.status === 'cancelled') {
-        await deployments.leaveLine(updated);
-        await events.append(id, 'deployment', { status: 'cancelled' });
-        await events.append(id, 'end', { status: 'cancelled' });
-      } else {
-        await redis.publish(keys.cancelChannel(), id);
-      }
+      const ended = await deployments.endWaiting(id, 'cancelled', {
+        error: `cancelled by ${request.principal?.name ?? 'api'}`,
+      });
+      if (!ended) await redis.publish(keys.cancelChannel(), id);
+      const updated = ended ?? (await store.requireDeployment(id));
       return reply.status(202).send(deploymentView(updated));
     },
   );

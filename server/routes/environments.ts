@@ -4,10 +4,12 @@ import { environmentLayers, newDeployment } from '../../core/deployments';
 import type { LayerName, Trigger } from '../../core/domain';
 import { ConflictError } from '../../core/store';
 import { BadRequestError } from '../errors';
-import { newEnvironment } from '../environment-spec';
+import { expiryAfter } from '../../core/maintenance';
+import { newEnvironment, validateDriftSchedule, withConfigChange } from '../environment-spec';
 import { errorResponses, NameParams } from '../schemas/common';
 import { DeploymentRequestBody, DeploymentView } from '../schemas/deployment';
 import {
+  PatchEnvironmentBody,
   CreateEnvironmentBody,
   CreateEnvironmentResponse,
   EnvironmentView,
@@ -15,7 +17,7 @@ import {
 import { deploymentView, environmentView } from '../views';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, deployments } = app.strata;
+  const { store, deployments, maintenance } = app.strata;
   const apiTrigger = (actor: string | undefined): Trigger => ({
     kind: 'api',
     ...(actor ? { actor } : {}),
@@ -38,6 +40,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       try {
         hook = await store.rotateHook(env.name);
         await deployments.enqueue(deployment, { recorded: true });
+        await maintenance.scheduleExpiry(env);
+        await maintenance.scheduleDrift(env);
       } catch (error) {
         // Nothing half-created: without a queued deployment the environment is not kept.
         await store.deleteEnvironment(env.name);
@@ -73,6 +77,69 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { params: NameParams, response: { 200: EnvironmentView, ...errorResponses } },
     },
     async (request) => environmentView(await store.requireEnvironment(request.params.name)),
+  );
+
+  app.patch(
+    '/v1/environments/:name',
+    {
+      preHandler: app.authorize('deploy'),
+      schema: {
+        params: NameParams,
+        body: PatchEnvironmentBody,
+        response: { 200: EnvironmentView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { ttl, source, config, drift } = request.body;
+      validateDriftSchedule(drift?.schedule);
+      const before = await store.requireEnvironment(request.params.name);
+      // Validate against the current record first, so a bad change is refused before any write.
+      if (config) withConfigChange(before, config);
+      const env = await store.updateEnvironment(request.params.name, (e) => {
+        let next = config ? withConfigChange(e, config) : { ...e };
+        if (ttl === null) {
+          const { ttl: _ttl, expiresAt: _expiresAt, ...rest } = next;
+          next = rest;
+        } else if (ttl !== undefined) {
+          // A new TTL counts from now: PATCH is how an environment is extended.
+          next = { ...next, ttl, expiresAt: expiryAfter({ ttl }, new Date()) };
+        }
+        if (source === null) {
+          const { source: _source, ...rest } = next;
+          next = rest;
+        } else if (source !== undefined) {
+          next = { ...next, source };
+        }
+        if (drift !== undefined) next = { ...next, driftPolicy: { ...next.driftPolicy, ...drift } };
+        return next;
+      });
+      if (source !== undefined) await store.reindexSource(env.name, before.source, env.source);
+      if (ttl !== undefined) await maintenance.scheduleExpiry(env);
+      if (drift !== undefined) await maintenance.scheduleDrift(env);
+      return environmentView(env);
+    },
+  );
+
+  app.post(
+    '/v1/environments/:name/hooks',
+    {
+      preHandler: app.authorize('deploy'),
+      schema: {
+        params: NameParams,
+        response: { 201: Type.Object({ deployHook: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const env = await store.requireEnvironment(request.params.name);
+      const token = await store.rotateHook(env.name);
+      request.log.info(
+        { environment: env.name, by: request.principal?.name },
+        'deploy hook rotated',
+      );
+      return reply
+        .status(201)
+        .send({ deployHook: `${request.protocol}://${request.host}/v1/hooks/${token}` });
+    },
   );
 
   app.delete(

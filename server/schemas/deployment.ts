@@ -51,6 +51,20 @@ export const DeploymentView = Type.Object({
   trigger: TriggerView,
   layerRuns: Type.Record(Type.String(), LayerRunView),
   queuePosition: Type.Optional(Type.Integer()),
+  approval: Type.Optional(
+    Type.Object({
+      requestedAt: Type.String(),
+      plannedSteps: Type.Record(
+        Type.String(),
+        Type.Array(Type.Object({ urn: Type.String(), op: Type.String() })),
+      ),
+      approvedBy: Type.Optional(Type.String()),
+      approvedAt: Type.Optional(Type.String()),
+      rejectedBy: Type.Optional(Type.String()),
+      rejectedAt: Type.Optional(Type.String()),
+    }),
+  ),
+  supersededBy: Type.Optional(Type.String()),
   error: Type.Optional(Type.String()),
   drift: Type.Optional(Type.Boolean()),
   createdAt: Type.String(),

@@ -28,6 +28,22 @@ const LayerRequest = Type.Object(
   { additionalProperties: false },
 );
 
+export const DriftPolicy = Type.Object(
+  {
+    schedule: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'cron pattern of this environment\'s drift check, or "off"; unset follows STRATA_DRIFT_SCHEDULE',
+      }),
+    ),
+    autoRemediate: Type.Optional(
+      Type.Boolean({ description: 'run up when a drift check finds differences' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const CreateEnvironmentBody = Type.Object(
   {
     name: EnvironmentName,
@@ -42,6 +58,7 @@ export const CreateEnvironmentBody = Type.Object(
     ttl: Type.Optional(Duration),
     requireApproval: Type.Optional(Type.Boolean()),
     source: Type.Optional(Source),
+    drift: Type.Optional(DriftPolicy),
   },
   { additionalProperties: false },
 );
@@ -51,6 +68,7 @@ export const PatchEnvironmentBody = Type.Object(
     ttl: Type.Optional(Type.Union([Duration, Type.Null()])),
     source: Type.Optional(Type.Union([Source, Type.Null()])),
     config: Type.Optional(FreeObject),
+    drift: Type.Optional(DriftPolicy),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -74,6 +92,18 @@ export const EnvironmentView = Type.Object({
   ttl: Type.Optional(Type.String()),
   expiresAt: Type.Optional(Type.String()),
   source: Type.Optional(Source),
+  driftedResources: Type.Optional(
+    Type.Array(
+      Type.Object({
+        layer: Type.String(),
+        urn: Type.String(),
+        op: Type.String(),
+        diffs: Type.Optional(Type.Array(Type.String())),
+      }),
+    ),
+  ),
+  driftCheckedAt: Type.Optional(Type.String()),
+  driftPolicy: Type.Optional(DriftPolicy),
   config: FreeObject,
   layers: Type.Record(Type.String(), LayerView),
   createdAt: Type.String(),

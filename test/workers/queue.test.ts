@@ -20,19 +20,20 @@ describe('deployments of one environment', () => {
     await h.close();
   });
 
-  it('two concurrent ups run one after the other, neither fails on a lock', async () => {
+  it('concurrent ups on one environment run one after the other, none fails on a lock', async () => {
     const name = uniqueName('serial');
     const created = await h.api('/v1/environments', {
       method: 'POST',
-      json: { name, layers: { storage: { target: 'local' } } },
+      json: { name, layers: { data: { target: 'local' }, storage: { target: 'local' } } },
     });
     assert.equal(created.status, 202);
     const first = ((await created.json()) as { deployment: DeploymentBody }).deployment;
+    // Each touches stacks the first is working on; different layers, so neither replaces the other.
     const [a, b] = await Promise.all(
-      [1, 2].map(async () => {
+      [['data'], ['storage']].map(async (layers) => {
         const r = await h.api(`/v1/environments/${name}/deployments`, {
           method: 'POST',
-          json: { operation: 'up' },
+          json: { operation: 'up', layers },
         });
         assert.equal(r.status, 202);
         return (await r.json()) as DeploymentBody;

@@ -11,7 +11,9 @@ import {
   type OutputMap,
   type Stack,
 } from '@pulumi/pulumi/automation';
-import type { ChangeSummary } from '../../core/domain';
+import { fileURLToPath } from 'node:url';
+import type { ChangeSummary, PlannedStep } from '../../core/domain';
+import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
 import { findLayer } from '../../programs/catalogue';
 import type { ChildMessage, LayerResult, LayerTask, ParentMessage } from './layer-task';
@@ -49,6 +51,26 @@ function prepareWorkDir(task: LayerTask): string {
     fs.symlinkSync(modules, link, 'dir');
   }
   return workDir;
+}
+
+/**
+ * A worker that died mid-operation leaves the file backend's lock behind, and every later
+ * operation would fail on it. Strata's environment lock already guarantees that nothing else
+ * runs on this stack, so any lock found here is stale.
+ */
+function clearStaleLocks(task: LayerTask): boolean {
+  if (!task.backendUrl.startsWith('file://')) return false;
+  const dir = path.join(
+    fileURLToPath(task.backendUrl),
+    '.pulumi',
+    'locks',
+    'organization',
+    PROJECT_NAME,
+    stackName(task.environment, task.layer),
+  );
+  const stale = fs.existsSync(dir) && fs.readdirSync(dir).length > 0;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return stale;
 }
 
 async function openStack(task: LayerTask): Promise<Stack> {
@@ -110,6 +132,17 @@ export function scrub(event: EngineEvent, secrets: string[]): EngineEvent {
 }
 
 async function run(task: LayerTask): Promise<LayerResult> {
+  if (clearStaleLocks(task)) {
+    void send({
+      type: 'event',
+      event: {
+        diagnosticEvent: {
+          severity: 'warning',
+          message: 'removed a stale stack lock left by an interrupted operation\n',
+        },
+      },
+    });
+  }
   const stack = await openStack(task);
   const secrets = knownSecrets(task);
   const onEvent = (event: EngineEvent): void => {
@@ -121,13 +154,18 @@ async function run(task: LayerTask): Promise<LayerResult> {
   const common = { onEvent, signal: abort.signal, color: 'never' as const };
   switch (task.operation) {
     case 'up': {
+      if (task.expectedSteps) {
+        const fresh = await previewSteps(stack, common);
+        const difference = planDifference(task.expectedSteps, fresh.steps);
+        if (difference) throw new Error(difference);
+      }
       // Refreshing first makes `up` repair drift (a role dropped by hand is created again).
       const result = await stack.up({ ...common, refresh: true });
       return { changes: summary(result.summary.resourceChanges), outputs: await outputsOf(stack) };
     }
     case 'preview': {
-      const result = await stack.preview(common);
-      return { changes: summary(result.changeSummary), outputs: await outputsOf(stack) };
+      const { changes, steps } = await previewSteps(stack, common);
+      return { changes, steps, outputs: await outputsOf(stack) };
     }
     case 'refresh': {
       const result = await stack.refresh(common);
@@ -163,6 +201,25 @@ async function run(task: LayerTask): Promise<LayerResult> {
       };
     }
   }
+}
+
+/** A preview as `up` would see it (refresh first), with the steps it announces. */
+async function previewSteps(
+  stack: Stack,
+  common: { onEvent: (event: EngineEvent) => void; signal: AbortSignal; color: 'never' },
+): Promise<{ changes: ChangeSummary; steps: PlannedStep[] }> {
+  const steps: PlannedStep[] = [];
+  const result = await stack.preview({
+    ...common,
+    refresh: true,
+    onEvent: (event) => {
+      const step = event.resourcePreEvent?.metadata;
+      if (step && step.op !== 'same' && step.op !== 'refresh')
+        steps.push({ urn: step.urn, op: step.op });
+      common.onEvent(event);
+    },
+  });
+  return { changes: summary(result.changeSummary), steps };
 }
 
 async function outputsOf(stack: Stack): Promise<OutputMap> {

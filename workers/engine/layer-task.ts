@@ -3,6 +3,7 @@ import type {
   JsonObject,
   LayerName,
   Operation,
+  PlannedStep,
   Stage,
   StackOutputs,
   TargetName,
@@ -22,6 +23,11 @@ export interface LayerTask {
   dataDir: string;
   localPostgresUrl: string;
   backendUrl: string;
+  /**
+   * For an approved `up`: the steps the approver saw. A fresh preview must announce exactly
+   * these before anything is applied.
+   */
+  expectedSteps?: PlannedStep[];
 }
 
 export interface LayerResult {
@@ -31,6 +37,8 @@ export interface LayerResult {
   /** For `drift`: whether live resources differ from the state, and how. */
   drift?: boolean;
   driftedResources?: { urn: string; op: string; diffs?: string[] }[];
+  /** For `preview`: the resource steps it announced (unchanged resources left out). */
+  steps?: PlannedStep[];
 }
 
 export type ParentMessage = { type: 'run'; task: LayerTask } | { type: 'cancel' };

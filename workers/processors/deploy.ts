@@ -1,5 +1,6 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { DeployJobData } from '../../core/deployments';
+import { newDeployment, type DeployJobData } from '../../core/deployments';
+import { expiryAfter } from '../../core/maintenance';
 import {
   FINAL_STATUSES,
   type DeploymentRecord,
@@ -7,6 +8,7 @@ import {
   type EnvironmentRecord,
   type LayerName,
   type LayerRun,
+  type PlannedStep,
   type StackOutputs,
 } from '../../core/domain';
 import type { EventKind } from '../../core/event-log';
@@ -103,7 +105,12 @@ async function execute(
   });
   log.info({ operation: deployment.operation, layers: deployment.layers }, 'deployment started');
   const destroying = deployment.operation === 'destroy';
-  if (destroying || deployment.operation === 'up') {
+  // Environments that require approval preview an `up` first and hold it for a decision.
+  const needsApproval =
+    deployment.operation === 'up' && env.requireApproval && !deployment.approval?.approvedBy;
+  const operation = needsApproval ? 'preview' : deployment.operation;
+  const plannedSteps: Partial<Record<LayerName, PlannedStep[]>> = {};
+  if (destroying || operation === 'up') {
     env = await ctx.store.updateEnvironment(env.name, (e) => ({
       ...e,
       status: destroying ? 'destroying' : 'provisioning',
@@ -137,14 +144,15 @@ async function execute(
           const result = await runOneLayer(
             ctx,
             env as EnvironmentRecord,
-            deployment,
+            { ...deployment, operation },
             layer,
             outputs,
             signal,
             (event) => append('engine', { layer, ...(event as object) }),
           );
+          if (result.steps) plannedSteps[layer] = result.steps;
           if (destroying) delete outputs[layer];
-          else if (deployment.operation !== 'preview' && deployment.operation !== 'drift')
+          else if (operation !== 'preview' && operation !== 'drift')
             outputs[layer] = result.outputs;
           if (result.drift) drift = true;
           await setRun(layer, {
@@ -159,7 +167,7 @@ async function execute(
           await recordLayerState(
             ctx,
             env as EnvironmentRecord,
-            deployment,
+            { ...deployment, operation },
             layer,
             destroying ? undefined : outputs[layer],
           );
@@ -190,15 +198,35 @@ async function execute(
     );
   }
 
-  if (deployment.operation === 'up' || deployment.operation === 'refresh' || destroying) {
+  if (needsApproval && !failure && !signal.aborted) {
+    await holdForApproval(ctx, deployment.id, plannedSteps, append);
+    log.info('deployment previewed and held for approval');
+    return;
+  }
+  if (operation === 'up' || operation === 'refresh' || destroying) {
     await saveBundle(ctx, env.name, outputs);
   }
   const status: DeploymentStatus =
     signal.aborted || failure === 'cancelled' ? 'cancelled' : failure ? 'failed' : 'succeeded';
-  if (deployment.operation === 'drift') {
-    await ctx.store.updateDeployment(deployment.id, (d) => ({ ...d, drift }));
-    if (status === 'succeeded')
-      await ctx.store.updateEnvironment(env.name, (e) => ({ ...e, drift }));
+  if (operation === 'drift') {
+    const checked = await ctx.store.updateDeployment(deployment.id, (d) => ({ ...d, drift }));
+    if (status === 'succeeded') {
+      const driftedResources = Object.entries(checked.layerRuns).flatMap(([layer, run]) =>
+        (run?.driftedResources ?? []).map((r) => ({ layer: layer as LayerName, ...r })),
+      );
+      await ctx.store.updateEnvironment(env.name, (e) => ({
+        ...e,
+        drift,
+        driftedResources,
+        driftCheckedAt: new Date().toISOString(),
+      }));
+    }
+  }
+  if (operation === 'up' && status === 'succeeded') {
+    // A successful up brings the stacks back in line with the code.
+    await ctx.store.updateEnvironment(env.name, (e) =>
+      e.drift ? { ...e, drift: false, driftedResources: [] } : undefined,
+    );
   }
   if (deployment.forget && status === 'succeeded') {
     await ctx.store.deleteEnvironment(env.name);
@@ -207,6 +235,43 @@ async function execute(
   }
   await finish(ctx, deployment.id, status, status === 'failed' ? failure : undefined, append);
   log.info({ status }, 'deployment finished');
+  if (deployment.forget && status === 'succeeded') {
+    await ctx.maintenance.forget(env.name);
+    return;
+  }
+  if (operation === 'up') await extendTtl(ctx, env.name);
+  if (operation === 'drift' && drift && env.driftPolicy?.autoRemediate) {
+    const remedy = newDeployment(env, 'up', { kind: 'drift' }, { layers: deployment.layers });
+    await ctx.deployments.enqueue(remedy);
+    log.info({ remedy: remedy.id }, 'drift found: queued an up to remediate');
+  }
+}
+
+/** A redeploy pushes the environment's expiry back by its TTL. */
+async function extendTtl(ctx: WorkerContext, name: string): Promise<void> {
+  const env = await ctx.store.getEnvironment(name);
+  if (!env?.ttl) return;
+  const expiresAt = expiryAfter(env, new Date());
+  const updated = await ctx.store.updateEnvironment(name, (e) => ({ ...e, expiresAt }));
+  await ctx.maintenance.scheduleExpiry(updated);
+}
+
+async function holdForApproval(
+  ctx: WorkerContext,
+  id: string,
+  plannedSteps: Partial<Record<LayerName, PlannedStep[]>>,
+  append: (kind: EventKind, data: unknown) => Promise<unknown>,
+): Promise<void> {
+  const record = await ctx.store.updateDeployment(id, (d) => ({
+    ...d,
+    status: 'pending_approval',
+    approval: { requestedAt: new Date().toISOString(), plannedSteps },
+  }));
+  await ctx.deployments.holdForApproval(record);
+  const changes = Object.fromEntries(
+    Object.entries(record.layerRuns).map(([layer, run]) => [layer, run?.changes ?? {}]),
+  );
+  await append('deployment', { status: 'pending_approval', changes });
 }
 
 async function runOneLayer(
@@ -223,6 +288,7 @@ async function runOneLayer(
   const definition = findLayer(spec.target, layer);
   if (!definition) throw new Error(`target ${spec.target} has no ${layer} layer`);
   const config = resolveLayerConfig(definition, env.stage, spec.config);
+  const approved = deployment.operation === 'up' ? deployment.approval : undefined;
   return runLayer(
     {
       deploymentId: deployment.id,
@@ -236,6 +302,7 @@ async function runOneLayer(
       dataDir: ctx.settings.dataDir,
       localPostgresUrl: ctx.settings.localPostgresUrl,
       backendUrl: ctx.settings.backendUrl,
+      ...(approved?.approvedBy ? { expectedSteps: approved.plannedSteps[layer] ?? [] } : {}),
     },
     { onEvent, signal, env: { PULUMI_CONFIG_PASSPHRASE: ctx.settings.passphrase } },
   );

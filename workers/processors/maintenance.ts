@@ -1,0 +1,42 @@
+import type { Job } from 'bullmq';
+import { newDeployment } from '../../core/deployments';
+import type { MaintenanceJob } from '../../core/maintenance';
+import type { WorkerContext } from '../context';
+
+export function maintenanceProcessor(ctx: WorkerContext) {
+  return async (job: Job<MaintenanceJob>): Promise<void> => {
+    const data = job.data;
+    switch (data.kind) {
+      case 'ttl':
+        return expire(ctx, data.environment, data.expiresAt);
+      case 'drift':
+        return checkDrift(ctx, data.environment);
+      case 'drift-sweep':
+        for (const env of await ctx.store.listEnvironments()) {
+          // Environments with a schedule of their own (or "off") are not swept.
+          if (!env.driftPolicy?.schedule) await checkDrift(ctx, env.name);
+        }
+        return;
+    }
+  };
+}
+
+async function expire(ctx: WorkerContext, name: string, expiresAt: string): Promise<void> {
+  const env = await ctx.store.getEnvironment(name);
+  // A redeploy or a PATCH moved the expiry since this check was scheduled: a later one fires.
+  if (!env || env.expiresAt !== expiresAt || env.status === 'destroying') return;
+  const destroy = newDeployment(env, 'destroy', { kind: 'ttl' }, { forget: true });
+  await ctx.deployments.enqueue(destroy);
+  ctx.logger.info(
+    { environment: name, deployment: destroy.id, expiresAt },
+    'ttl reached: destroying',
+  );
+}
+
+async function checkDrift(ctx: WorkerContext, name: string): Promise<void> {
+  const env = await ctx.store.getEnvironment(name);
+  // Nothing provisioned yet, or busy: the next scheduled check will look.
+  if (!env || (env.status !== 'ready' && env.status !== 'failed')) return;
+  if ((await ctx.deployments.waitingCount(name)) > 0) return;
+  await ctx.deployments.enqueue(newDeployment(env, 'drift', { kind: 'drift' }));
+}
