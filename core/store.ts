@@ -19,37 +19,62 @@ const MAX_RETRIES = 50;
  * process and a worker changing one record at the same time never lose each other's write.
  */
 export class Store {
+  /**
+   * WATCH lives on a connection, and any EXEC on that connection clears it. Updates therefore
+   * get a connection of their own, used by one update at a time, so no other command in this
+   * process can silently drop the watch that protects them from other processes.
+   */
+  private updates?: Redis;
+  private updateChain: Promise<unknown> = Promise.resolve();
+
   constructor(
     readonly redis: Redis,
     private readonly bundleKey: string,
   ) {}
+
+  private serially<T>(work: (connection: Redis) => Promise<T>): Promise<T> {
+    this.updates ??= this.redis.duplicate();
+    const connection = this.updates;
+    const run = this.updateChain.then(
+      () => work(connection),
+      () => work(connection),
+    );
+    this.updateChain = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): void {
+    this.updates?.disconnect();
+  }
 
   private async getJson<T>(key: string): Promise<T | undefined> {
     const raw = await this.redis.get(key);
     return raw === null ? undefined : (JSON.parse(raw) as T);
   }
 
-  private async updateJson<T>(
+  private updateJson<T>(
     key: string,
     what: string,
     mutate: (value: T) => T | undefined,
   ): Promise<T> {
-    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-      await this.redis.watch(key);
-      const raw = await this.redis.get(key);
-      if (raw === null) {
-        await this.redis.unwatch();
-        throw new NotFoundError(`${what} not found`);
+    return this.serially(async (redis) => {
+      for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+        await redis.watch(key);
+        const raw = await redis.get(key);
+        if (raw === null) {
+          await redis.unwatch();
+          throw new NotFoundError(`${what} not found`);
+        }
+        const next = mutate(JSON.parse(raw) as T);
+        if (next === undefined) {
+          await redis.unwatch();
+          return JSON.parse(raw) as T;
+        }
+        const result = await redis.multi().set(key, JSON.stringify(next)).exec();
+        if (result !== null) return next;
       }
-      const next = mutate(JSON.parse(raw) as T);
-      if (next === undefined) {
-        await this.redis.unwatch();
-        return JSON.parse(raw) as T;
-      }
-      const result = await this.redis.multi().set(key, JSON.stringify(next)).exec();
-      if (result !== null) return next;
-    }
-    throw new ConflictError(`${what} is changing too fast to update; try again`);
+      throw new ConflictError(`${what} is changing too fast to update; try again`);
+    });
   }
 
   // Environments

@@ -88,6 +88,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await Promise.all([worker.close(), maintenanceWorker.close()]);
       await deployments.close();
       await maintenance.close();
+      store.close();
       subscriber.disconnect();
       await redis.quit();
     },

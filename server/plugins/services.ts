@@ -64,6 +64,7 @@ export default fp<ServicesOptions>(
     app.addHook('onClose', async () => {
       await deployments.close();
       await maintenance.close();
+      store.close();
       redis.disconnect();
     });
   },

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import dotenv from 'dotenv';
 import { Client } from 'pg';
 import { readEvents, uniqueName } from '../helpers/harness';
+import { adminQuery } from '../helpers/postgres';
 
 // Compiled to dist/test/e2e: the project root is three levels up.
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -30,19 +31,6 @@ function freePort(): Promise<number> {
       );
     });
   });
-}
-
-async function adminQuery(sql: string, values: unknown[]): Promise<number> {
-  const client = new Client({
-    connectionString:
-      process.env.LOCAL_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  });
-  await client.connect();
-  try {
-    return (await client.query(sql, values)).rowCount ?? 0;
-  } finally {
-    await client.end();
-  }
 }
 
 describe('a local environment, end to end', () => {

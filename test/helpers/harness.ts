@@ -111,20 +111,36 @@ export async function readEvents(response: Response): Promise<SseEvent[]> {
   return events;
 }
 
-/** Polls a deployment until it reaches a final status. */
+/** Polls a deployment until it reaches one of `statuses` (by default, any final one). */
 export async function waitForDeployment(
   h: Harness,
   id: string,
   timeoutMs = 120_000,
+  statuses: string[] = ['succeeded', 'failed', 'cancelled', 'superseded'],
 ): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await h.api(`/v1/deployments/${id}`);
     const body = (await response.json()) as Record<string, unknown>;
-    if (['succeeded', 'failed', 'cancelled', 'superseded'].includes(String(body.status)))
-      return body;
-    if (Date.now() > deadline)
+    if (statuses.includes(String(body.status))) return body;
+    if (Date.now() > deadline) {
       throw new Error(`deployment ${id} still ${String(body.status)} after ${timeoutMs}ms`);
-    await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Creates an environment and waits for its first deployment to end; returns the deployment. */
+export async function createEnvironment(
+  h: Harness,
+  json: Record<string, unknown>,
+  until: string[] = ['succeeded', 'failed', 'cancelled'],
+): Promise<{ id: string; status: string } & Record<string, unknown>> {
+  const created = await h.api('/v1/environments', { method: 'POST', json });
+  const body = (await created.json()) as { deployment: { id: string }; message?: string };
+  if (created.status !== 202) throw new Error(`create failed: ${created.status} ${body.message}`);
+  return (await waitForDeployment(h, body.deployment.id, 120_000, until)) as {
+    id: string;
+    status: string;
+  };
 }

@@ -144,6 +144,8 @@ async function run(task: LayerTask): Promise<LayerResult> {
     });
   }
   const stack = await openStack(task);
+  // The SDK listens for `abort` only once the CLI runs; a cancel that came earlier must stop here.
+  if (abort.signal.aborted) throw new Error('cancelled before the engine started');
   const secrets = knownSecrets(task);
   const onEvent = (event: EngineEvent): void => {
     // The SDK's debug diagnostics echo raw RPC responses, generated passwords included; the
@@ -186,9 +188,14 @@ async function run(task: LayerTask): Promise<LayerResult> {
       const result = await stack.previewRefresh({
         ...common,
         onEvent: (event) => {
-          const step = event.resourcePreEvent?.metadata;
+          // The pre-event of a refresh says only "refresh"; the outputs event says what it found.
+          const step = event.resOutputsEvent?.metadata;
           if (step && step.op !== 'same' && step.type !== 'pulumi:pulumi:Stack') {
-            drifted.push({ urn: step.urn, op: step.op, diffs: step.diffs });
+            drifted.push({
+              urn: step.urn,
+              op: step.op,
+              diffs: changedKeys(step.old?.outputs, step.new?.outputs),
+            });
           }
           onEvent(event);
         },
@@ -201,6 +208,17 @@ async function run(task: LayerTask): Promise<LayerResult> {
       };
     }
   }
+}
+
+/** Names of the outputs that differ; never their values, which may be secret. */
+function changedKeys(
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+): string[] {
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  return [...keys]
+    .filter((k) => k !== '__provider' && JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k]))
+    .sort();
 }
 
 /** A preview as `up` would see it (refresh first), with the steps it announces. */
