@@ -13,7 +13,7 @@ const KEEPALIVE_MS = 15_000;
 const READ_BLOCK_MS = 5_000;
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, deployments, redis, events } = app.strata;
+  const { store, deployments, redis } = app.strata;
 
   app.get(
     '/v1/deployments/:id',
