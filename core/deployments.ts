@@ -224,6 +224,15 @@ export class Deployments {
     );
   }
 
+  /** Whether a deployment holds the environment or waits for it. */
+  async isBusy(environment: string): Promise<boolean> {
+    const [held, waiting] = await Promise.all([
+      this.redis.exists(keys.environmentLock(environment)),
+      this.redis.zcard(keys.environmentQueue(environment)),
+    ]);
+    return held === 1 || waiting > 0;
+  }
+
   async waitingCount(environment: string): Promise<number> {
     return this.redis.zcard(keys.environmentQueue(environment));
   }

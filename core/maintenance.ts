@@ -58,6 +58,21 @@ export class Maintenance {
     );
   }
 
+  /** Looks at an expiry again later, for an environment that was busy when it came due. */
+  async recheckExpiry(env: EnvironmentRecord, afterMs: number): Promise<void> {
+    if (!env.expiresAt) return;
+    await this.queue.add(
+      'ttl',
+      { kind: 'ttl', environment: env.name, expiresAt: env.expiresAt },
+      {
+        jobId: `ttl-${env.name}-${Date.parse(env.expiresAt)}-recheck-${Date.now()}`,
+        delay: afterMs,
+        removeOnComplete: true,
+        removeOnFail: 100,
+      },
+    );
+  }
+
   async scheduleDrift(env: EnvironmentRecord): Promise<void> {
     const schedule = env.driftPolicy?.schedule;
     const id = `drift-${env.name}`;

@@ -191,15 +191,22 @@ describe('approvals, drift and TTL', () => {
     const db = localIdentifier(name);
     const up = await createEnvironment(h, {
       name,
-      ttl: '5s',
+      // Shorter than the first up takes: the expiry comes due while the environment is busy.
+      ttl: '2s',
       layers: { data: { target: 'local' } },
     });
     assert.equal(up.status, 'succeeded');
-    const { expiresAt } = await env(name);
+    // The TTL counts from the end of the last deployment, not from creation.
+    let expiresAt: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      expiresAt = (await env(name)).expiresAt;
+      if (expiresAt && Date.parse(expiresAt) >= Date.parse(String(up.finishedAt)) + 2_000) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
     assert.ok(expiresAt);
     const expiry = Date.parse(expiresAt);
     assert.ok(
-      Math.abs(expiry - (Date.parse(String(up.finishedAt)) + 5_000)) < 2_000,
+      Math.abs(expiry - (Date.parse(String(up.finishedAt)) + 2_000)) < 2_000,
       'counted from the last deployment',
     );
     assert.equal(await databaseExists(db), true);
@@ -215,6 +222,7 @@ describe('approvals, drift and TTL', () => {
       await new Promise((res) => setTimeout(res, 100));
     }
     const goneAfterMs = Date.now() - expiry;
+    assert.ok(goneAfterMs >= 0, `destroyed ${-goneAfterMs} ms before it expired`);
     assert.ok(destroyId, 'a ttl-triggered destroy ran');
     const destroyed = (await (await h.api(`/v1/deployments/${destroyId}`)).json()) as Deployment;
     assert.equal(destroyed.status, 'succeeded');

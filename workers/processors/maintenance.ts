@@ -3,6 +3,9 @@ import { newDeployment } from '../../core/deployments';
 import type { MaintenanceJob } from '../../core/maintenance';
 import type { WorkerContext } from '../context';
 
+/** How soon an expiry that found its environment busy looks again. */
+const BUSY_RECHECK_MS = 5_000;
+
 export function maintenanceProcessor(ctx: WorkerContext) {
   return async (job: Job<MaintenanceJob>): Promise<void> => {
     const data = job.data;
@@ -25,6 +28,11 @@ async function expire(ctx: WorkerContext, name: string, expiresAt: string): Prom
   const env = await ctx.store.getEnvironment(name);
   // A redeploy or a PATCH moved the expiry since this check was scheduled: a later one fires.
   if (!env || env.expiresAt !== expiresAt || env.status === 'destroying') return;
+  // The TTL counts from the last deployment, so it does not run out while one is under way.
+  if (await ctx.deployments.isBusy(name)) {
+    await ctx.maintenance.recheckExpiry(env, BUSY_RECHECK_MS);
+    return;
+  }
   const destroy = newDeployment(env, 'destroy', { kind: 'ttl' }, { forget: true });
   await ctx.deployments.enqueue(destroy);
   ctx.logger.info(
