@@ -17,6 +17,11 @@ export interface RuntimeSettings {
   localPostgresUrl: string;
   /** True under an offline plan (mocks): placeholders may stand in for ids only a deploy needs. */
   offline?: boolean;
+  /**
+   * True when the engine previews rather than applies. A dependency not deployed yet then
+   * reads as unknown, as Pulumi previews any value that is not computed yet.
+   */
+  preview?: boolean;
 }
 
 export interface ProgramArgs<C> {
@@ -63,6 +68,7 @@ export function dependencyOutput<T = string>(
   name: string,
 ): pulumi.Output<pulumi.Unwrap<T>> {
   const output = args.inputs[layer]?.[name];
+  if (!output && args.runtime.preview) return unknownOutput<pulumi.Unwrap<T>>();
   if (!output) {
     throw new Error(
       `layer needs output "${name}" of the ${layer} layer; add a ${layer} layer to the environment`,
@@ -70,6 +76,29 @@ export function dependencyOutput<T = string>(
   }
   const value = output.value as T;
   return output.secret ? pulumi.secret(value) : pulumi.output(value);
+}
+
+type OutputInternals = new <T>(
+  resources: Set<pulumi.Resource>,
+  promise: Promise<T>,
+  isKnown: Promise<boolean>,
+  isSecret: Promise<boolean>,
+  allResources: Promise<Set<pulumi.Resource>>,
+) => pulumi.Output<T>;
+
+/**
+ * An Output whose value is not known, as the engine gives for values a preview cannot compute.
+ * The SDK has no public factory for one; its Output class takes these five arguments.
+ */
+export function unknownOutput<T>(): pulumi.Output<T> {
+  const Output = pulumi.Output as unknown as OutputInternals;
+  return new Output<T>(
+    new Set(),
+    Promise.resolve(undefined as T),
+    Promise.resolve(false),
+    Promise.resolve(false),
+    Promise.resolve(new Set()),
+  );
 }
 
 /** Like dependencyOutput, but for an optional dependency. */

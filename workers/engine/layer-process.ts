@@ -81,7 +81,11 @@ async function openStack(task: LayerTask): Promise<Stack> {
     stage: task.stage,
     config: task.config,
     inputs: task.inputs,
-    runtime: { dataDir: task.dataDir, localPostgresUrl: task.localPostgresUrl },
+    runtime: {
+      dataDir: task.dataDir,
+      localPostgresUrl: task.localPostgresUrl,
+      preview: task.operation === 'preview' || task.operation === 'drift',
+    },
   });
   const workDir = prepareWorkDir(task);
   const pulumiPackage = path.dirname(require.resolve('@pulumi/pulumi/package.json'));
