@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Stage } from '../../core/domain';
-import { blueprintLayers, planBlueprint, type BlueprintPlan } from '../../programs/blueprint-plan';
+import { blueprintLayers } from '../../programs/blueprint-plan';
 import { gpt371Ovh } from '../../programs/blueprints/371gpt-ovh';
 import type { PlannedResource } from '../../programs/plan';
+import { blueprintPlans, ofType } from '../helpers/plans';
+import { SEED_001_ENV } from '../helpers/seed-env';
 
-const SEED_001_ENV = [
-  'DB_HOST',
-  'DB_PORT',
-  'DB_NAME',
-  'DB_USER',
-  'DB_PASSWORD',
-  'STORAGE_ENDPOINT',
-  'STORAGE_ACCESS_KEY',
-  'STORAGE_SECRET_KEY',
-  'STORAGE_BUCKET',
-  'XPIPE_HOST',
-  'XPIPE_PORT',
-];
-
-const ofType = (resources: PlannedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
 const isWorld = (cidr: unknown) => typeof cidr === 'string' && cidr.endsWith('/0');
 
 /** Every security group rule that lets the internet reach PostgreSQL or Redis. */
@@ -32,15 +17,7 @@ function publicDataRules(resources: PlannedResource[]): PlannedResource[] {
   });
 }
 
-// planBlueprint is process-global: plans are made one after the other, then shared.
-const plans = new Map<Stage, BlueprintPlan>();
-async function planFor(stage: Stage): Promise<BlueprintPlan> {
-  const known = plans.get(stage);
-  if (known) return known;
-  const made = await planBlueprint(gpt371Ovh, stage);
-  plans.set(stage, made);
-  return made;
-}
+const planFor = blueprintPlans(gpt371Ovh);
 
 for (const stage of ['dev', 'prod'] as const) {
   test(`371gpt-ovh ${stage}: the seed's network, database, storage and instances`, async () => {

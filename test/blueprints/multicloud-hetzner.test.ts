@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Stage } from '../../core/domain';
-import { planBlueprint, type BlueprintPlan } from '../../programs/blueprint-plan';
+import type { BlueprintPlan } from '../../programs/blueprint-plan';
 import { multicloudHetzner } from '../../programs/blueprints/multicloud-hetzner';
 import type { PlannedResource } from '../../programs/plan';
+import { blueprintPlans, ofType } from '../helpers/plans';
 
-const ofType = (resources: PlannedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
 const isWorld = (cidr: string) => cidr.endsWith('/0');
 
 interface FirewallRule {
@@ -35,15 +33,7 @@ function publicDataRules(resources: PlannedResource[]): FirewallRule[] {
     );
 }
 
-// planBlueprint is process-global: plans are made one after the other, then shared.
-const plans = new Map<Stage, BlueprintPlan>();
-async function planFor(stage: Stage): Promise<BlueprintPlan> {
-  const known = plans.get(stage);
-  if (known) return known;
-  const made = await planBlueprint(multicloudHetzner, stage);
-  plans.set(stage, made);
-  return made;
-}
+const planFor = blueprintPlans(multicloudHetzner);
 
 for (const stage of ['dev', 'prod'] as const) {
   test(`multicloud-hetzner ${stage}: Hetzner cluster, Cloudflare edge and R2, GCP Firestore and functions`, async () => {

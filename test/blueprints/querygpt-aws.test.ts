@@ -1,78 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LayerName, Stage } from '../../core/domain';
-import { planBlueprint, type BlueprintPlan } from '../../programs/blueprint-plan';
+import type { Stage } from '../../core/domain';
+import type { BlueprintPlan } from '../../programs/blueprint-plan';
 import { querygptAws } from '../../programs/blueprints/querygpt-aws';
-import { findLayer } from '../../programs/catalogue';
-import { ConfigError, resolveLayerConfig } from '../../programs/config';
-import { MASK, type PlannedResource } from '../../programs/plan';
+import { MASK } from '../../programs/plan';
+import { assertBucketsPrivate, assertDataPortsClosedToInternet } from '../helpers/aws-safety';
+import { assertEachLayerRefuses, type BadValues } from '../helpers/config-errors';
+import { blueprintPlans, ofType } from '../helpers/plans';
 
 // PostgreSQL, Redis, and Qdrant (the seed's vector database: HTTP and gRPC).
 const DATA_PORTS = [5432, 6379, 6333, 6334];
-const plans = new Map<Stage, BlueprintPlan>();
-
-/** Plans run one at a time: the Pulumi mock runtime is process-global. */
-async function planFor(stage: Stage): Promise<BlueprintPlan> {
-  const known = plans.get(stage);
-  if (known) return known;
-  const plan = await planBlueprint(querygptAws, stage);
-  plans.set(stage, plan);
-  return plan;
-}
-
-const ofType = (plan: BlueprintPlan, type: string): PlannedResource[] =>
-  plan.resources.filter((r) => r.type === type);
-
-const covers = (from: unknown, to: unknown, port: number) =>
-  typeof from === 'number' && typeof to === 'number' && from <= port && port <= to;
-
-function assertDataPortsClosedToInternet(plan: BlueprintPlan) {
-  for (const rule of ofType(plan, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule')) {
-    if (rule.inputs.cidrIpv4 !== '0.0.0.0/0' && rule.inputs.cidrIpv6 !== '::/0') continue;
-    for (const port of DATA_PORTS) {
-      assert.ok(
-        rule.inputs.ipProtocol !== '-1' && !covers(rule.inputs.fromPort, rule.inputs.toPort, port),
-        `${rule.name} opens ${port} to the internet`,
-      );
-    }
-  }
-  for (const group of ofType(plan, 'aws:ec2/securityGroup:SecurityGroup')) {
-    for (const ingress of (group.inputs.ingress ?? []) as Record<string, unknown>[]) {
-      const open =
-        ((ingress.cidrBlocks ?? []) as string[]).includes('0.0.0.0/0') ||
-        ((ingress.ipv6CidrBlocks ?? []) as string[]).includes('::/0');
-      for (const port of DATA_PORTS) {
-        assert.ok(
-          !(open && (ingress.protocol === '-1' || covers(ingress.fromPort, ingress.toPort, port))),
-          `${group.name} ${port}`,
-        );
-      }
-    }
-  }
-  // Nor is the database itself given a public address.
-  for (const db of ofType(plan, 'aws:rds/instance:Instance')) {
-    assert.notEqual(db.inputs.publiclyAccessible, true, `${db.name} is not publicly accessible`);
-  }
-}
-
-function assertBucketsPrivate(plan: BlueprintPlan) {
-  const buckets = ofType(plan, 'aws:s3/bucket:Bucket');
-  assert.ok(buckets.length > 0);
-  for (const bucket of buckets) {
-    const block = ofType(plan, 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock').find(
-      (b) => b.inputs.bucket === `${bucket.name}-id`,
-    );
-    assert.ok(block, `${bucket.name} has a public access block`);
-    for (const flag of [
-      'blockPublicAcls',
-      'blockPublicPolicy',
-      'ignorePublicAcls',
-      'restrictPublicBuckets',
-    ]) {
-      assert.equal(block.inputs[flag], true, `${bucket.name} ${flag}`);
-    }
-  }
-}
+const planFor = blueprintPlans(querygptAws);
 
 /** planBlueprint names the environment plan-<stage>, and services <environment>-<name>. */
 const serviceNamed = (plan: BlueprintPlan, stage: Stage, name: string) =>
@@ -121,7 +59,7 @@ for (const stage of ['dev', 'prod'] as const) {
 
   test(`${stage}: safety holds`, async () => {
     const plan = await planFor(stage);
-    assertDataPortsClosedToInternet(plan);
+    assertDataPortsClosedToInternet(plan, DATA_PORTS);
     assertBucketsPrivate(plan);
     const privateSubnets = plan.outputs.network?.privateSubnetIds?.value as string[];
     for (const service of ofType(plan, 'aws:ecs/service:Service')) {
@@ -180,7 +118,7 @@ test('dev: one NAT, one task per service, single-AZ database', async () => {
 });
 
 /** One bad value per kind for a field of each layer the blueprint uses. */
-const BAD: Partial<Record<LayerName, [string, unknown, string][]>> = {
+const BAD: BadValues = {
   network: [
     ['natGateways', true, 'natGateways'],
     ['flowLogRetentionDays', 0, 'flowLogRetentionDays'],
@@ -209,21 +147,5 @@ const BAD: Partial<Record<LayerName, [string, unknown, string][]>> = {
 };
 
 test('each layer of the blueprint refuses a wrong type, an out-of-range value and an unknown field', () => {
-  for (const [layer, spec] of Object.entries(querygptAws.layers) as [
-    LayerName,
-    { target: 'aws'; config?: Record<string, unknown> },
-  ][]) {
-    const definition = findLayer(spec.target, layer);
-    assert.ok(definition, `${layer} is in the catalogue`);
-    const cases = BAD[layer];
-    assert.ok(cases, `bad values listed for ${layer}`);
-    for (const [field, value, named] of cases) {
-      assert.throws(
-        () => resolveLayerConfig(definition, 'prod', { ...spec.config, [field]: value }),
-        (e: unknown) =>
-          e instanceof ConfigError && e.message.includes(`layers.${layer}.config.${named}`),
-        `${layer}.${field}=${JSON.stringify(value)} is refused`,
-      );
-    }
-  }
+  assertEachLayerRefuses(querygptAws, BAD);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startHarness, type Harness } from '../helpers/harness';
+import { SEED_001_ENV } from '../helpers/seed-env';
 
 interface PlanBody {
   blueprint: string;
@@ -54,19 +55,7 @@ describe('blueprints over HTTP', () => {
       assert.ok(Object.keys(b.layers).length >= 3, b.name);
     }
     const ovh = (await (await h.api('/v1/blueprints/371gpt-ovh')).json()) as { env: string[] };
-    assert.deepEqual(ovh.env, [
-      'DB_HOST',
-      'DB_PORT',
-      'DB_NAME',
-      'DB_USER',
-      'DB_PASSWORD',
-      'STORAGE_ENDPOINT',
-      'STORAGE_ACCESS_KEY',
-      'STORAGE_SECRET_KEY',
-      'STORAGE_BUCKET',
-      'XPIPE_HOST',
-      'XPIPE_PORT',
-    ]);
+    assert.deepEqual(ovh.env, SEED_001_ENV);
   });
 
   it('plans every blueprint for dev and prod offline, every layer present, secrets masked', async () => {
