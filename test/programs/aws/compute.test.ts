@@ -5,8 +5,9 @@ import { awsCompute } from '../../../programs/aws/compute';
 import { awsData } from '../../../programs/aws/data';
 import { awsNetwork } from '../../../programs/aws/network';
 import { awsStorage } from '../../../programs/aws/storage';
-import { ConfigError, resolveLayerConfig } from '../../../programs/config';
+import { resolveLayerConfig } from '../../../programs/config';
 import { MASK, planLayers, type PlannedLayer, type PlannedResource } from '../../../programs/plan';
+import { refused } from '../../helpers/config-errors';
 
 const SERVICES = [
   { name: 'frontend', image: 'nginx:1.27', port: 80, public: true },
@@ -45,13 +46,6 @@ async function plan(
 
 const inCompute = (resources: PlannedResource[], type: string) =>
   resources.filter((r) => r.layer === 'compute' && r.type === type);
-
-function refusal(config: Record<string, unknown>, field: string) {
-  assert.throws(
-    () => resolveLayerConfig(awsCompute, 'dev', config),
-    (e: unknown) => e instanceof ConfigError && e.message.includes(field),
-  );
-}
 
 test('eks dev: supported Kubernetes, managed node group of 1-3 in the private subnets only', async () => {
   const { resources, outputs } = await plan('dev', { mode: 'eks' });
@@ -204,17 +198,19 @@ test('service definitions Fargate cannot run are errors naming the field', async
 });
 
 test('bad compute config is refused, naming the field', () => {
-  refusal({ mode: 'ec2' }, 'layers.compute.config.mode');
-  refusal({ kubernetesVersion: '1.28' }, 'layers.compute.config.kubernetesVersion');
-  refusal({ nodeMaxSize: 0 }, 'layers.compute.config.nodeMaxSize');
-  refusal({ nodeInstanceTypes: [] }, 'layers.compute.config.nodeInstanceTypes');
-  refusal(
+  refused(awsCompute, { mode: 'ec2' }, 'layers.compute.config.mode');
+  refused(awsCompute, { kubernetesVersion: '1.28' }, 'layers.compute.config.kubernetesVersion');
+  refused(awsCompute, { nodeMaxSize: 0 }, 'layers.compute.config.nodeMaxSize');
+  refused(awsCompute, { nodeInstanceTypes: [] }, 'layers.compute.config.nodeInstanceTypes');
+  refused(
+    awsCompute,
     { services: [{ name: 'web', image: 'x', port: 70000 }] },
     'layers.compute.config.services[0].port',
   );
-  refusal(
+  refused(
+    awsCompute,
     { services: [{ name: 'web', image: 'x', port: 80, replicas: 2 }] },
     'layers.compute.config.services[0].replicas',
   );
-  refusal({ fargate: true }, 'layers.compute.config.fargate');
+  refused(awsCompute, { fargate: true }, 'layers.compute.config.fargate');
 });

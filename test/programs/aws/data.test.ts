@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import type { Stage } from '../../../core/domain';
 import { awsData } from '../../../programs/aws/data';
 import { awsNetwork } from '../../../programs/aws/network';
-import { ConfigError, resolveLayerConfig } from '../../../programs/config';
-import { MASK, planLayers, type PlannedResource } from '../../../programs/plan';
+import { resolveLayerConfig } from '../../../programs/config';
+import { MASK, planLayers } from '../../../programs/plan';
+import { refused } from '../../helpers/config-errors';
+import { one } from '../../helpers/plans';
 
 async function plan(stage: Stage, config: Record<string, unknown> = {}, withNetwork = true) {
   return planLayers('db', stage, [
@@ -19,19 +21,6 @@ async function plan(stage: Stage, config: Record<string, unknown> = {}, withNetw
       : []),
     { layer: 'data', definition: awsData, config: resolveLayerConfig(awsData, stage, config) },
   ]);
-}
-
-const one = (resources: PlannedResource[], type: string): PlannedResource => {
-  const found = resources.filter((r) => r.type === type);
-  assert.equal(found.length, 1, `exactly one ${type}`);
-  return found[0]!;
-};
-
-function refusal(config: Record<string, unknown>, field: string) {
-  assert.throws(
-    () => resolveLayerConfig(awsData, 'dev', config),
-    (e: unknown) => e instanceof ConfigError && e.message.includes(field),
-  );
 }
 
 test('dev: small encrypted PostgreSQL in the database subnets behind the database security group', async () => {
@@ -126,12 +115,12 @@ test('without a network layer the data layer says what is missing', async () => 
 });
 
 test('bad data config is refused, naming the field', () => {
-  refusal({ engineVersion: '13' }, 'layers.data.config.engineVersion');
-  refusal({ backupRetentionDays: 36 }, 'layers.data.config.backupRetentionDays');
-  refusal({ allocatedStorageGb: '20' }, 'layers.data.config.allocatedStorageGb');
-  refusal({ instanceClass: 'm5.large' }, 'layers.data.config.instanceClass');
-  refusal({ username: 'drop table' }, 'layers.data.config.username');
-  refusal({ cache: { enabled: true, replicas: 6 } }, 'layers.data.config.cache.replicas');
-  refusal({ cache: { enabled: true, shards: 2 } }, 'layers.data.config.cache.shards');
-  refusal({ engine: 'mysql' }, 'layers.data.config.engine');
+  refused(awsData, { engineVersion: '13' }, 'layers.data.config.engineVersion');
+  refused(awsData, { backupRetentionDays: 36 }, 'layers.data.config.backupRetentionDays');
+  refused(awsData, { allocatedStorageGb: '20' }, 'layers.data.config.allocatedStorageGb');
+  refused(awsData, { instanceClass: 'm5.large' }, 'layers.data.config.instanceClass');
+  refused(awsData, { username: 'drop table' }, 'layers.data.config.username');
+  refused(awsData, { cache: { enabled: true, replicas: 6 } }, 'layers.data.config.cache.replicas');
+  refused(awsData, { cache: { enabled: true, shards: 2 } }, 'layers.data.config.cache.shards');
+  refused(awsData, { engine: 'mysql' }, 'layers.data.config.engine');
 });

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Stage } from '../../../core/domain';
 import { awsNetwork } from '../../../programs/aws/network';
-import { ConfigError, resolveLayerConfig } from '../../../programs/config';
-import { planLayers, type PlannedResource } from '../../../programs/plan';
+import { resolveLayerConfig } from '../../../programs/config';
+import { planLayers } from '../../../programs/plan';
+import { refused } from '../../helpers/config-errors';
+import { ofType } from '../../helpers/plans';
 
 async function plan(stage: Stage, config: Record<string, unknown> = {}) {
   return planLayers('net', stage, [
@@ -13,16 +15,6 @@ async function plan(stage: Stage, config: Record<string, unknown> = {}) {
       config: resolveLayerConfig(awsNetwork, stage, config),
     },
   ]);
-}
-
-const ofType = (resources: PlannedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
-
-function refusal(config: Record<string, unknown>, field: string) {
-  assert.throws(
-    () => resolveLayerConfig(awsNetwork, 'dev', config),
-    (e: unknown) => e instanceof ConfigError && e.message.includes(field),
-  );
 }
 
 test('dev: two AZs, one NAT shared by the private subnets, seed 004 subnet layout, no WAF', async () => {
@@ -151,15 +143,20 @@ test('fewer AZs listed than azCount is an error naming availabilityZones', async
 });
 
 test('bad network config is refused, naming the field', () => {
-  refusal({ azCount: 1 }, 'layers.network.config.azCount');
-  refusal({ azCount: 'two' }, 'layers.network.config.azCount');
-  refusal({ natGateways: 'none' }, 'layers.network.config.natGateways');
-  refusal({ cidrBlock: '10.0.0.0/8' }, 'layers.network.config.cidrBlock');
-  refusal({ region: 'Europe' }, 'layers.network.config.region');
-  refusal(
+  refused(awsNetwork, { azCount: 1 }, 'layers.network.config.azCount');
+  refused(awsNetwork, { azCount: 'two' }, 'layers.network.config.azCount');
+  refused(awsNetwork, { natGateways: 'none' }, 'layers.network.config.natGateways');
+  refused(awsNetwork, { cidrBlock: '10.0.0.0/8' }, 'layers.network.config.cidrBlock');
+  refused(awsNetwork, { region: 'Europe' }, 'layers.network.config.region');
+  refused(
+    awsNetwork,
     { waf: { enabled: true, rateLimitPerIp: 5 } },
     'layers.network.config.waf.rateLimitPerIp',
   );
-  refusal({ albIngressCidrs: ['everywhere'] }, 'layers.network.config.albIngressCidrs[0]');
-  refusal({ vpc: true }, 'layers.network.config.vpc');
+  refused(
+    awsNetwork,
+    { albIngressCidrs: ['everywhere'] },
+    'layers.network.config.albIngressCidrs[0]',
+  );
+  refused(awsNetwork, { vpc: true }, 'layers.network.config.vpc');
 });

@@ -3,9 +3,11 @@ import { test } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import type { Stage } from '../../../core/domain';
 import { awsObservability } from '../../../programs/aws/observability';
-import { ConfigError, resolveLayerConfig } from '../../../programs/config';
-import { planLayers, type PlannedLayer, type PlannedResource } from '../../../programs/plan';
+import { resolveLayerConfig } from '../../../programs/config';
+import { planLayers, type PlannedLayer } from '../../../programs/plan';
 import { defineLayer } from '../../../programs/types';
+import { refused } from '../../helpers/config-errors';
+import { ofType } from '../../helpers/plans';
 
 /** A compute layer that only reports a load balancer, as the ECS compute layer does. */
 const fakeCompute = defineLayer({
@@ -27,16 +29,6 @@ async function plan(stage: Stage, config: Record<string, unknown>, withAlb: bool
   ];
   if (withAlb) layers.unshift({ layer: 'compute', definition: fakeCompute, config: {} });
   return planLayers('obs', stage, layers);
-}
-
-const ofType = (resources: PlannedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
-
-function refusal(config: Record<string, unknown>, field: string) {
-  assert.throws(
-    () => resolveLayerConfig(awsObservability, 'dev', config),
-    (e: unknown) => e instanceof ConfigError && e.message.includes(field),
-  );
 }
 
 test('with a load balancer: 5xx-rate and p95-latency alarms on it, notifying the SNS topic', async () => {
@@ -106,10 +98,22 @@ test('without a load balancer: alarms on the application namespace, in milliseco
 });
 
 test('bad observability config is refused, naming the field', () => {
-  refusal({ logRetentionDays: 10 }, 'layers.observability.config.logRetentionDays');
-  refusal({ errorRatePercent: 0 }, 'layers.observability.config.errorRatePercent');
-  refusal({ p95LatencyMs: 'fast' }, 'layers.observability.config.p95LatencyMs');
-  refusal({ alarmEmail: 'nobody' }, 'layers.observability.config.alarmEmail');
-  refusal({ logGroups: ['has space'] }, 'layers.observability.config.logGroups[0]');
-  refusal({ pagerduty: true }, 'layers.observability.config.pagerduty');
+  refused(
+    awsObservability,
+    { logRetentionDays: 10 },
+    'layers.observability.config.logRetentionDays',
+  );
+  refused(
+    awsObservability,
+    { errorRatePercent: 0 },
+    'layers.observability.config.errorRatePercent',
+  );
+  refused(awsObservability, { p95LatencyMs: 'fast' }, 'layers.observability.config.p95LatencyMs');
+  refused(awsObservability, { alarmEmail: 'nobody' }, 'layers.observability.config.alarmEmail');
+  refused(
+    awsObservability,
+    { logGroups: ['has space'] },
+    'layers.observability.config.logGroups[0]',
+  );
+  refused(awsObservability, { pagerduty: true }, 'layers.observability.config.pagerduty');
 });

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { awsNetwork } from '../../../programs/aws/network';
 import { awsServerless } from '../../../programs/aws/serverless';
-import { ConfigError, resolveLayerConfig } from '../../../programs/config';
-import { planLayers, type PlannedLayer, type PlannedResource } from '../../../programs/plan';
+import { resolveLayerConfig } from '../../../programs/config';
+import { planLayers, type PlannedLayer } from '../../../programs/plan';
+import { refused } from '../../helpers/config-errors';
+import { ofType } from '../../helpers/plans';
 
 const PY = 'def handler(event, context):\n    return {"statusCode": 200}\n';
 
@@ -23,16 +25,6 @@ async function plan(config: Record<string, unknown>, withNetwork = false) {
     });
   }
   return planLayers('fn', 'dev', layers);
-}
-
-const ofType = (resources: PlannedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
-
-function refusal(config: Record<string, unknown>, field: string) {
-  assert.throws(
-    () => resolveLayerConfig(awsServerless, 'dev', config),
-    (e: unknown) => e instanceof ConfigError && e.message.includes(field),
-  );
 }
 
 test('function URL exposure: each function from inline code, its own role and log group, IAM auth by default', async () => {
@@ -109,19 +101,26 @@ test('two functions with one name are an error naming the field', async () => {
 });
 
 test('bad serverless config is refused, naming the field', () => {
-  refusal(
+  refused(
+    awsServerless,
     { functions: [{ name: 'a', memoryMb: 64 }] },
     'layers.serverless.config.functions[0].memoryMb',
   );
-  refusal(
+  refused(
+    awsServerless,
     { functions: [{ name: 'a', runtime: 'nodejs14.x' }] },
     'layers.serverless.config.functions[0].runtime',
   );
-  refusal(
+  refused(
+    awsServerless,
     { functions: [{ name: 'a', timeoutSeconds: 901 }] },
     'layers.serverless.config.functions[0].timeoutSeconds',
   );
-  refusal({ functions: [{ name: 'Bad Name' }] }, 'layers.serverless.config.functions[0].name');
-  refusal({ exposure: 'alb' }, 'layers.serverless.config.exposure');
-  refusal({ schedule: 'daily' }, 'layers.serverless.config.schedule');
+  refused(
+    awsServerless,
+    { functions: [{ name: 'Bad Name' }] },
+    'layers.serverless.config.functions[0].name',
+  );
+  refused(awsServerless, { exposure: 'alb' }, 'layers.serverless.config.exposure');
+  refused(awsServerless, { schedule: 'daily' }, 'layers.serverless.config.schedule');
 });

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Stage } from '../../../core/domain';
 import { awsStorage } from '../../../programs/aws/storage';
-import { ConfigError, resolveLayerConfig } from '../../../programs/config';
+import { resolveLayerConfig } from '../../../programs/config';
 import { planLayers, type PlannedResource } from '../../../programs/plan';
+import { refused } from '../../helpers/config-errors';
 
 async function plan(stage: Stage, config: Record<string, unknown> = {}) {
   return planLayers('st', stage, [
@@ -17,13 +18,6 @@ async function plan(stage: Stage, config: Record<string, unknown> = {}) {
 
 const forBucket = (resources: PlannedResource[], type: string, bucketId: string) =>
   resources.find((r) => r.type === type && r.inputs.bucket === bucketId);
-
-function refusal(config: Record<string, unknown>, field: string) {
-  assert.throws(
-    () => resolveLayerConfig(awsStorage, 'dev', config),
-    (e: unknown) => e instanceof ConfigError && e.message.includes(field),
-  );
-}
 
 test('data bucket: versioned, encrypted, lifecycle to IA, Glacier and expiry, access logs to a private log bucket', async () => {
   const { resources } = await plan('dev', {
@@ -134,9 +128,9 @@ test('lifecycle steps out of order are an error naming the field', async () => {
 });
 
 test('bad storage config is refused, naming the field', () => {
-  refusal({ transitionToIaDays: 10 }, 'layers.storage.config.transitionToIaDays');
-  refusal({ encryption: 'DES' }, 'layers.storage.config.encryption');
-  refusal({ versioning: 'yes' }, 'layers.storage.config.versioning');
-  refusal({ kmsKeyArn: 'my-key' }, 'layers.storage.config.kmsKeyArn');
-  refusal({ public: true }, 'layers.storage.config.public');
+  refused(awsStorage, { transitionToIaDays: 10 }, 'layers.storage.config.transitionToIaDays');
+  refused(awsStorage, { encryption: 'DES' }, 'layers.storage.config.encryption');
+  refused(awsStorage, { versioning: 'yes' }, 'layers.storage.config.versioning');
+  refused(awsStorage, { kmsKeyArn: 'my-key' }, 'layers.storage.config.kmsKeyArn');
+  refused(awsStorage, { public: true }, 'layers.storage.config.public');
 });

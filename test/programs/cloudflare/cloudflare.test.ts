@@ -2,30 +2,20 @@ import * as pulumi from '@pulumi/pulumi';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import type { Stage } from '../../../core/domain';
 import { cloudflareNetwork } from '../../../programs/cloudflare/network';
 import { cloudflareServerless } from '../../../programs/cloudflare/serverless';
 import { cloudflareStorage } from '../../../programs/cloudflare/storage';
-import { ConfigError, resolveLayerConfig } from '../../../programs/config';
+import { resolveLayerConfig } from '../../../programs/config';
 import { hcloudNetwork } from '../../../programs/hcloud/network';
-import { planLayers, type PlannedResource } from '../../../programs/plan';
 import type { LayerDefinition } from '../../../programs/types';
+import { refused } from '../../helpers/config-errors';
+import { layerPlanner, ofType } from '../../helpers/plans';
 
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
 const ZONE = 'fedcba9876543210fedcba9876543210';
 
 // planLayers is process-global: every plan in this file is awaited in turn.
-function plan(stage: Stage, layers: [LayerDefinition, Record<string, unknown>][]) {
-  return planLayers(
-    'edge',
-    stage,
-    layers.map(([definition, config]) => ({
-      layer: definition.layer,
-      definition,
-      config: resolveLayerConfig(definition, stage, config),
-    })),
-  );
-}
+const plan = layerPlanner('edge');
 
 /**
  * Runs a layer program the way a deployment does (not offline), under mocks set here:
@@ -58,21 +48,6 @@ async function deploy(definition: LayerDefinition, config: Record<string, unknow
     };
     await settings.waitForRPCs();
   }
-}
-
-const ofType = (resources: PlannedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
-
-function refused(
-  definition: LayerDefinition,
-  config: Record<string, unknown>,
-  field: string,
-): void {
-  assert.throws(
-    () => resolveLayerConfig(definition, 'dev', config),
-    (error: unknown) => error instanceof ConfigError && error.message.includes(field),
-    `expected a ConfigError naming ${field}`,
-  );
 }
 
 test('bad cloudflare config is refused with the field named', () => {

@@ -1,48 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Stage } from '../../../core/domain';
-import { ConfigError, resolveLayerConfig } from '../../../programs/config';
 import { gcpCompute } from '../../../programs/gcp/compute';
 import { gcpData } from '../../../programs/gcp/data';
 import { gcpNetwork } from '../../../programs/gcp/network';
 import { gcpObservability } from '../../../programs/gcp/observability';
 import { gcpServerless } from '../../../programs/gcp/serverless';
 import { gcpStorage } from '../../../programs/gcp/storage';
-import { planLayers, type PlannedResource } from '../../../programs/plan';
-import type { LayerDefinition } from '../../../programs/types';
+import { refused } from '../../helpers/config-errors';
+import { layerPlanner, ofType, one } from '../../helpers/plans';
 
 // planLayers is process-global: every plan in this file is awaited in turn.
-function plan(stage: Stage, layers: [LayerDefinition, Record<string, unknown>][]) {
-  return planLayers(
-    'web',
-    stage,
-    layers.map(([definition, config]) => ({
-      layer: definition.layer,
-      definition,
-      config: resolveLayerConfig(definition, stage, config),
-    })),
-  );
-}
-
-const ofType = (resources: PlannedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
-const one = (resources: PlannedResource[], type: string): PlannedResource => {
-  const found = ofType(resources, type);
-  assert.equal(found.length, 1, `one ${type}`);
-  return found[0] as PlannedResource;
-};
-
-function refused(
-  definition: LayerDefinition,
-  config: Record<string, unknown>,
-  field: string,
-): void {
-  assert.throws(
-    () => resolveLayerConfig(definition, 'dev', config),
-    (error: unknown) => error instanceof ConfigError && error.message.includes(field),
-    `expected a ConfigError naming ${field}`,
-  );
-}
+const plan = layerPlanner('web');
 
 test('bad gcp config is refused with the field named', () => {
   refused(gcpNetwork, { region: 'Europe West' }, 'layers.network.config.region');

@@ -1,41 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Stage } from '../../../core/domain';
-import { ConfigError, resolveLayerConfig } from '../../../programs/config';
 import { openstackCompute } from '../../../programs/openstack/compute';
 import { openstackData } from '../../../programs/openstack/data';
 import { openstackNetwork } from '../../../programs/openstack/network';
 import { openstackStorage } from '../../../programs/openstack/storage';
-import { planLayers, type PlannedResource } from '../../../programs/plan';
-import type { LayerDefinition } from '../../../programs/types';
+import { refused } from '../../helpers/config-errors';
+import { layerPlanner, ofType } from '../../helpers/plans';
 
 // planLayers is process-global: every plan in this file is awaited in turn.
-function plan(stage: Stage, layers: [LayerDefinition, Record<string, unknown>][]) {
-  return planLayers(
-    'lab',
-    stage,
-    layers.map(([definition, config]) => ({
-      layer: definition.layer,
-      definition,
-      config: resolveLayerConfig(definition, stage, config),
-    })),
-  );
-}
-
-const ofType = (resources: PlannedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
-
-function refused(
-  definition: LayerDefinition,
-  config: Record<string, unknown>,
-  field: string,
-): void {
-  assert.throws(
-    () => resolveLayerConfig(definition, 'dev', config),
-    (error: unknown) => error instanceof ConfigError && error.message.includes(field),
-    `expected a ConfigError naming ${field}`,
-  );
-}
+const plan = layerPlanner('lab');
 
 test('bad openstack config is refused with the field named', () => {
   refused(openstackNetwork, { cidr: '10.10.0.0' }, 'layers.network.config.cidr');
