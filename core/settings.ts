@@ -44,6 +44,17 @@ function generatedSecret(file: string, bytes: number): { value: string; generate
   }
 }
 
+/**
+ * Prints the admin token once, from whichever process (API or worker) generated it; it stays
+ * in the data dir for later starts.
+ */
+export function announceGeneratedToken(settings: Settings): void {
+  if (!settings.apiTokenGenerated) return;
+  process.stdout.write(
+    `\nstrata: generated an admin API token (kept in ${settings.dataDir}/api-token):\n\n    ${settings.apiToken}\n\n`,
+  );
+}
+
 export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Settings {
   // An empty variable means "not set", as it does for most tools.
   const env = Object.fromEntries(

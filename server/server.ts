@@ -1,17 +1,12 @@
 import { createLogger } from '../core/logger';
-import { loadSettings } from '../core/settings';
+import { announceGeneratedToken, loadSettings } from '../core/settings';
 import { buildApp } from './app';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
   const logger = createLogger(settings.logLevel, 'strata-api');
   const app = await buildApp({ settings, logger });
-  if (settings.apiTokenGenerated) {
-    // Printed once, on the start that generated it; it stays in the data dir for later.
-    process.stdout.write(
-      `\nstrata: generated an admin API token (kept in ${settings.dataDir}/api-token):\n\n    ${settings.apiToken}\n\n`,
-    );
-  }
+  announceGeneratedToken(settings);
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;

@@ -1,9 +1,10 @@
 import { createLogger } from '../core/logger';
-import { loadSettings } from '../core/settings';
+import { announceGeneratedToken, loadSettings } from '../core/settings';
 import { startWorker } from './worker';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
+  announceGeneratedToken(settings);
   const logger = createLogger(settings.logLevel, 'strata-worker');
   const worker = await startWorker({
     settings,
