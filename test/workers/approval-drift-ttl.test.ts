@@ -9,31 +9,7 @@ import {
 } from '../helpers/harness';
 import { databaseExists, dropRoleBehindStrata, roleExists } from '../helpers/postgres';
 import { localIdentifier } from '../../programs/local/data';
-
-interface Deployment {
-  id: string;
-  status: string;
-  error?: string;
-  drift?: boolean;
-  trigger: { kind: string };
-  approval?: {
-    plannedSteps: Record<string, { urn: string; op: string }[]>;
-    approvedBy?: string;
-    rejectedBy?: string;
-  };
-  layerRuns: Record<
-    string,
-    { status: string; driftedResources?: { urn: string; op: string; diffs?: string[] }[] }
-  >;
-}
-
-interface Environment {
-  status: string;
-  drift?: boolean;
-  expiresAt?: string;
-  driftedResources?: { layer: string; urn: string; op: string }[];
-  layers: Record<string, { status: string }>;
-}
+import type { Deployment, Environment } from '../helpers/api-types';
 
 describe('approvals, drift and TTL', () => {
   let h: Harness;

@@ -8,14 +8,7 @@ import {
   waitForDeployment,
   type Harness,
 } from '../helpers/harness';
-
-interface Deployment {
-  id: string;
-  status: string;
-  trigger: { kind: string };
-  error?: string;
-  layerRuns: Record<string, { status: string }>;
-}
+import type { Deployment } from '../helpers/api-types';
 
 describe('coalescing and cancel', () => {
   let h: Harness;

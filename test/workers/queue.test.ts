@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Deployment } from '../helpers/api-types';
 import { startHarness, uniqueName, waitForDeployment, type Harness } from '../helpers/harness';
 
-interface DeploymentBody {
-  id: string;
-  status: string;
-  startedAt: string;
-  finishedAt: string;
-  error?: string;
-  queuePosition?: number;
-}
+/** A deployment that has run to its end: both times are set. */
+type Finished = Deployment & { startedAt: string; finishedAt: string };
 
 describe('deployments of one environment', () => {
   let h: Harness;
@@ -27,7 +22,7 @@ describe('deployments of one environment', () => {
       json: { name, layers: { data: { target: 'local' }, storage: { target: 'local' } } },
     });
     assert.equal(created.status, 202);
-    const first = ((await created.json()) as { deployment: DeploymentBody }).deployment;
+    const first = ((await created.json()) as { deployment: Deployment }).deployment;
     // Each touches stacks the first is working on; different layers, so neither replaces the other.
     const [a, b] = await Promise.all(
       [['data'], ['storage']].map(async (layers) => {
@@ -36,16 +31,16 @@ describe('deployments of one environment', () => {
           json: { operation: 'up', layers },
         });
         assert.equal(r.status, 202);
-        return (await r.json()) as DeploymentBody;
+        return (await r.json()) as Deployment;
       }),
     );
     assert.ok(a && b);
     // The later ones wait behind the first in the environment's line.
     assert.ok((a.queuePosition ?? 0) >= 1 && (b.queuePosition ?? 0) >= 1);
 
-    const done = [] as DeploymentBody[];
+    const done = [] as Finished[];
     for (const d of [first, a, b])
-      done.push((await waitForDeployment(h, d.id)) as unknown as DeploymentBody);
+      done.push((await waitForDeployment(h, d.id)) as unknown as Finished);
     for (const d of done) assert.equal(d.status, 'succeeded', d.error);
     const spans = done
       .map((d) => [Date.parse(d.startedAt), Date.parse(d.finishedAt)] as const)
@@ -58,7 +53,7 @@ describe('deployments of one environment', () => {
     }
     const destroy = await h.api(`/v1/environments/${name}`, { method: 'DELETE' });
     assert.equal(
-      (await waitForDeployment(h, ((await destroy.json()) as DeploymentBody).id)).status,
+      (await waitForDeployment(h, ((await destroy.json()) as Deployment).id)).status,
       'succeeded',
     );
   });
