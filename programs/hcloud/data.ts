@@ -4,13 +4,16 @@ import * as random from '@pulumi/random';
 import { Type } from '@sinclair/typebox';
 import { HcloudNode } from '../components/hcloud-node';
 import { postgresCloudInit } from '../openstack/postgres-cloud-init';
+import {
+  POSTGRES_VM_LOGIN_FIELDS,
+  POSTGRES_VM_LOGIN_OUTPUTS,
+} from '../openstack/postgres-vm-config';
 import { defineLayer, dependencyOutput } from '../types';
 import { IPV4, hostAddress } from './cidr';
 import { hcloudId } from './ids';
 import { HCLOUD_LOCATIONS } from './network';
 
 export const POSTGRES_VERSIONS = ['15', '16', '17'] as const;
-const IDENTIFIER = '^[a-z_][a-z0-9_]{0,62}$';
 
 export const hcloudData = defineLayer({
   target: 'hcloud',
@@ -47,16 +50,7 @@ export const hcloudData = defineLayer({
         default: false,
         description: 'Install and enable the pgvector extension.',
       }),
-      databaseName: Type.String({
-        pattern: IDENTIFIER,
-        default: 'app',
-        description: 'Database to create.',
-      }),
-      username: Type.String({
-        pattern: IDENTIFIER,
-        default: 'app',
-        description: 'Login role that owns the database.',
-      }),
+      ...POSTGRES_VM_LOGIN_FIELDS,
       hostIndex: Type.Integer({
         minimum: 2,
         maximum: 250,
@@ -84,16 +78,7 @@ export const hcloudData = defineLayer({
   enforced: { prod: { deleteProtection: true, backups: true } },
   outputs: [
     { name: 'host', env: 'DB_HOST', description: 'Private address of the database server.' },
-    { name: 'port', env: 'DB_PORT', description: 'PostgreSQL port.' },
-    { name: 'database', env: 'DB_NAME', description: 'Database name.' },
-    { name: 'username', env: 'DB_USER', description: 'Login role.' },
-    {
-      name: 'password',
-      env: 'DB_PASSWORD',
-      secret: true,
-      description: 'Password of the login role.',
-    },
-    { name: 'url', env: 'DATABASE_URL', secret: true, description: 'postgres:// connection URL.' },
+    ...POSTGRES_VM_LOGIN_OUTPUTS,
   ],
   program: (args) => async () => {
     const c = args.config;

@@ -5,8 +5,8 @@ import { Type } from '@sinclair/typebox';
 import { hostAddress } from '../hcloud/cidr';
 import { defineLayer, dependencyOutput } from '../types';
 import { postgresCloudInit } from './postgres-cloud-init';
+import { POSTGRES_VM_LOGIN_FIELDS, POSTGRES_VM_LOGIN_OUTPUTS } from './postgres-vm-config';
 
-const IDENTIFIER = '^[a-z_][a-z0-9_]{0,62}$';
 const FLAVOR = '^[a-z][a-z0-9]*-[0-9]+[a-z0-9-]*$';
 const CRON = '^(\\S+\\s+){4}\\S+$';
 
@@ -49,16 +49,7 @@ export const openstackData = defineLayer({
         default: true,
         description: 'Install and enable pgvector (vector knowledge base).',
       }),
-      databaseName: Type.String({
-        pattern: IDENTIFIER,
-        default: 'app',
-        description: 'Database to create.',
-      }),
-      username: Type.String({
-        pattern: IDENTIFIER,
-        default: 'app',
-        description: 'Login role that owns the database.',
-      }),
+      ...POSTGRES_VM_LOGIN_FIELDS,
       hostIndex: Type.Integer({
         minimum: 2,
         maximum: 250,
@@ -106,16 +97,7 @@ export const openstackData = defineLayer({
   enforced: { prod: { backups: true, deletionProtection: true, encrypted: true } },
   outputs: [
     { name: 'host', env: 'DB_HOST', description: 'Private address of the database instance.' },
-    { name: 'port', env: 'DB_PORT', description: 'PostgreSQL port.' },
-    { name: 'database', env: 'DB_NAME', description: 'Database name.' },
-    { name: 'username', env: 'DB_USER', description: 'Login role.' },
-    {
-      name: 'password',
-      env: 'DB_PASSWORD',
-      secret: true,
-      description: 'Password of the login role.',
-    },
-    { name: 'url', env: 'DATABASE_URL', secret: true, description: 'postgres:// connection URL.' },
+    ...POSTGRES_VM_LOGIN_OUTPUTS,
     {
       name: 'backupContainer',
       env: 'DB_BACKUP_CONTAINER',
