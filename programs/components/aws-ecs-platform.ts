@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { assumeRolePolicyFor } from './aws-assume-role-policy';
 
 export interface AwsEcsPlatformArgs {
   vpcId: pulumi.Input<string>;
@@ -63,16 +64,7 @@ export class AwsEcsPlatform extends pulumi.ComponentResource {
     this.executionRole = new aws.iam.Role(
       `${name}-execution`,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: 'sts:AssumeRole',
-              Principal: { Service: 'ecs-tasks.amazonaws.com' },
-            },
-          ],
-        }),
+        assumeRolePolicy: assumeRolePolicyFor('ecs-tasks.amazonaws.com'),
       },
       parent,
     );

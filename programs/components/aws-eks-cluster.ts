@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as eks from '@pulumi/eks';
 import * as pulumi from '@pulumi/pulumi';
+import { assumeRolePolicyFor } from './aws-assume-role-policy';
 
 export interface AwsEksClusterArgs {
   kubernetesVersion: string;
@@ -74,16 +75,7 @@ export class AwsEksCluster extends pulumi.ComponentResource {
     const nodeRole = new aws.iam.Role(
       `${name}-nodes`,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: 'sts:AssumeRole',
-              Principal: { Service: 'ec2.amazonaws.com' },
-            },
-          ],
-        }),
+        assumeRolePolicy: assumeRolePolicyFor('ec2.amazonaws.com'),
       },
       parent,
     );

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { AwsEfsVolume } from './aws-efs-volume';
+import { assumeRolePolicyFor } from './aws-assume-role-policy';
 
 export interface FargateServiceSpec {
   name: string;
@@ -62,16 +63,7 @@ export class AwsFargateService extends pulumi.ComponentResource {
     const taskRole = new aws.iam.Role(
       `${name}-task`,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: 'sts:AssumeRole',
-              Principal: { Service: 'ecs-tasks.amazonaws.com' },
-            },
-          ],
-        }),
+        assumeRolePolicy: assumeRolePolicyFor('ecs-tasks.amazonaws.com'),
       },
       parent,
     );

@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { assumeRolePolicyFor } from './aws-assume-role-policy';
 
 export interface LambdaFunctionSpec {
   name: string;
@@ -40,16 +41,7 @@ export class AwsLambdaFunction extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       name,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: 'sts:AssumeRole',
-              Principal: { Service: 'lambda.amazonaws.com' },
-            },
-          ],
-        }),
+        assumeRolePolicy: assumeRolePolicyFor('lambda.amazonaws.com'),
       },
       parent,
     );
