@@ -19,6 +19,16 @@ async function plan(stage: Stage, config: Record<string, unknown> = {}) {
 const forBucket = (resources: PlannedResource[], type: string, bucketId: string) =>
   resources.find((r) => r.type === type && r.inputs.bucket === bucketId);
 
+/** The default server-side encryption the data bucket's encryption configuration sets. */
+const dataBucketEncryption = (resources: PlannedResource[]) =>
+  (
+    forBucket(
+      resources,
+      'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+      'st-data-id',
+    )?.inputs.rules as Record<string, Record<string, unknown>>[]
+  )[0]?.applyServerSideEncryptionByDefault;
+
 test('data bucket: versioned, encrypted, lifecycle to IA, Glacier and expiry, access logs to a private log bucket', async () => {
   const { resources } = await plan('dev', {
     transitionToIaDays: 30,
@@ -32,16 +42,7 @@ test('data bucket: versioned, encrypted, lifecycle to IA, Glacier and expiry, ac
       .versioningConfiguration,
     { status: 'Enabled' },
   );
-  const sse = forBucket(
-    resources,
-    'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
-    'st-data-id',
-  );
-  assert.deepEqual(
-    (sse?.inputs.rules as Record<string, Record<string, unknown>>[])[0]
-      ?.applyServerSideEncryptionByDefault,
-    { sseAlgorithm: 'AES256' },
-  );
+  assert.deepEqual(dataBucketEncryption(resources), { sseAlgorithm: 'AES256' });
   const lifecycle = forBucket(
     resources,
     'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
@@ -95,16 +96,10 @@ test('the application user may touch this bucket only, and its keys are secret o
 test('KMS encryption uses the given key', async () => {
   const key = 'arn:aws:kms:eu-west-1:123456789012:key/abc';
   const { resources } = await plan('dev', { encryption: 'aws:kms', kmsKeyArn: key });
-  const sse = forBucket(
-    resources,
-    'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
-    'st-data-id',
-  );
-  assert.deepEqual(
-    (sse?.inputs.rules as Record<string, Record<string, unknown>>[])[0]
-      ?.applyServerSideEncryptionByDefault,
-    { sseAlgorithm: 'aws:kms', kmsMasterKeyId: key },
-  );
+  assert.deepEqual(dataBucketEncryption(resources), {
+    sseAlgorithm: 'aws:kms',
+    kmsMasterKeyId: key,
+  });
 });
 
 test('prod keeps versioning and never force-destroys; no access logging when turned off', async () => {
