@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { auterityAws } from '../../programs/blueprints/auterity-aws';
 import { MASK } from '../../programs/plan';
-import { assertBucketsPrivate, assertDataPortsClosedToInternet } from '../helpers/aws-safety';
+import {
+  assertBucketsPrivate,
+  assertDataPortsClosedToInternet,
+  assertProdDatabaseProtected,
+} from '../helpers/aws-safety';
 import { assertEachLayerRefuses, type BadValues } from '../helpers/config-errors';
 import { blueprintPlans, ofType } from '../helpers/plans';
 
@@ -73,11 +77,8 @@ for (const stage of ['dev', 'prod'] as const) {
 
 test("prod is the seed's recommended configuration", async () => {
   const plan = await planFor('prod');
+  assertProdDatabaseProtected(plan);
   const [db] = ofType(plan, 'aws:rds/instance:Instance');
-  assert.equal(db?.inputs.storageEncrypted, true);
-  assert.equal(db?.inputs.multiAz, true);
-  assert.equal(db?.inputs.deletionProtection, true);
-  assert.ok(Number(db?.inputs.backupRetentionPeriod) >= 7);
   assert.equal(db?.inputs.instanceClass, 'db.t3.large');
   assert.equal(db?.inputs.allocatedStorage, 100);
   assert.equal(ofType(plan, 'aws:ec2/natGateway:NatGateway').length, 3);

@@ -4,7 +4,11 @@ import type { Stage } from '../../core/domain';
 import type { BlueprintPlan } from '../../programs/blueprint-plan';
 import { querygptAws } from '../../programs/blueprints/querygpt-aws';
 import { MASK } from '../../programs/plan';
-import { assertBucketsPrivate, assertDataPortsClosedToInternet } from '../helpers/aws-safety';
+import {
+  assertBucketsPrivate,
+  assertDataPortsClosedToInternet,
+  assertProdDatabaseProtected,
+} from '../helpers/aws-safety';
 import { assertEachLayerRefuses, type BadValues } from '../helpers/config-errors';
 import { blueprintPlans, ofType } from '../helpers/plans';
 
@@ -86,11 +90,7 @@ for (const stage of ['dev', 'prod'] as const) {
 
 test('prod: multi-AZ encrypted protected database with 7+ days of backups, NAT per AZ, two web tasks and LLMs', async () => {
   const plan = await planFor('prod');
-  const [db] = ofType(plan, 'aws:rds/instance:Instance');
-  assert.equal(db?.inputs.storageEncrypted, true);
-  assert.equal(db?.inputs.multiAz, true);
-  assert.equal(db?.inputs.deletionProtection, true);
-  assert.ok(Number(db?.inputs.backupRetentionPeriod) >= 7);
+  assertProdDatabaseProtected(plan);
   // The vector database keeps its collections on EFS: encrypted and backed up too.
   const fileSystems = ofType(plan, 'aws:efs/fileSystem:FileSystem');
   assert.ok(fileSystems.some((f) => f.name === 'plan-prod-qdrant'));

@@ -58,3 +58,15 @@ export function assertBucketsPrivate(plan: BlueprintPlan): void {
     }
   }
 }
+
+/**
+ * Asserts that the (first) RDS database of a prod plan is encrypted, multi-AZ,
+ * deletion-protected and keeps 7+ days of backups.
+ */
+export function assertProdDatabaseProtected(plan: BlueprintPlan): void {
+  const [db] = ofType(plan, 'aws:rds/instance:Instance');
+  assert.equal(db?.inputs.storageEncrypted, true);
+  assert.equal(db?.inputs.multiAz, true);
+  assert.equal(db?.inputs.deletionProtection, true);
+  assert.ok(Number(db?.inputs.backupRetentionPeriod) >= 7);
+}
