@@ -72,6 +72,10 @@ export class Store {
         }
         const result = await redis.multi().set(key, JSON.stringify(next)).exec();
         if (result !== null) return next;
+        // Two writers in lockstep would keep beating each other to EXEC: back off a random while.
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)),
+        );
       }
       throw new ConflictError(`${what} is changing too fast to update; try again`);
     });
