@@ -1,12 +1,11 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { Deployments, type DeployJobData } from '../core/deployments';
-import { EventLog } from '../core/event-log';
-import { Maintenance, type MaintenanceJob } from '../core/maintenance';
+import type { DeployJobData } from '../core/deployments';
+import type { MaintenanceJob } from '../core/maintenance';
+import { createServices } from '../core/services';
 import { keys } from '../core/redis-keys';
 import type { Settings } from '../core/settings';
-import { Store } from '../core/store';
 import type { WorkerContext } from './context';
 import { deployProcessor } from './processors/deploy';
 import { maintenanceProcessor } from './processors/maintenance';
@@ -29,26 +28,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // BullMQ's blocking commands need a connection that retries forever.
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
   const subscriber = redis.duplicate();
-  const store = new Store(redis, settings.bundleKey);
-  const events = new EventLog(redis);
-  const deployments = new Deployments(
-    store,
-    events,
-    redis,
-    options.queueName ?? settings.queueName,
-  );
-  deployments.queue.on('error', (error) => logger.warn({ err: error }, 'deployment queue error'));
-  const maintenance = new Maintenance(redis, deployments.queueName);
-  maintenance.queue.on('error', (error) => logger.warn({ err: error }, 'maintenance queue error'));
-  const context: WorkerContext = {
-    settings,
-    store,
-    events,
-    deployments,
-    maintenance,
-    logger,
-    running: new Map(),
-  };
+  const services = createServices(settings, redis, options.queueName ?? settings.queueName, logger);
+  const { deployments, maintenance } = services;
+  const { close: closeServices, ...shared } = services;
+  const context: WorkerContext = { ...shared, logger, running: new Map() };
   // A cancel request may reach any API process; the worker running the deployment hears it here.
   await subscriber.subscribe(keys.cancelChannel());
   subscriber.on('message', (_channel: string, id: string) => context.running.get(id)?.abort());
@@ -86,9 +69,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async close() {
       for (const abort of context.running.values()) abort.abort();
       await Promise.all([worker.close(), maintenanceWorker.close()]);
-      await deployments.close();
-      await maintenance.close();
-      store.close();
+      await closeServices();
       subscriber.disconnect();
       await redis.quit();
     },

@@ -1,19 +1,7 @@
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
-import { Deployments } from '../../core/deployments';
-import { EventLog } from '../../core/event-log';
-import { Maintenance } from '../../core/maintenance';
 import type { Settings } from '../../core/settings';
-import { Store } from '../../core/store';
-
-export interface Services {
-  settings: Settings;
-  redis: Redis;
-  store: Store;
-  events: EventLog;
-  deployments: Deployments;
-  maintenance: Maintenance;
-}
+import { createServices, type Services } from '../../core/services';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,33 +26,15 @@ export default fp<ServicesOptions>(
     await redis.connect().catch((error: unknown) => {
       app.log.error({ err: error }, 'redis is not reachable yet; /readyz will say so');
     });
-    const store = new Store(redis, options.settings.bundleKey);
-    const events = new EventLog(redis);
-    const deployments = new Deployments(
-      store,
-      events,
+    const { close, ...services } = createServices(
+      options.settings,
       redis,
       options.queueName ?? options.settings.queueName,
+      app.log,
     );
-    deployments.queue.on('error', (error) =>
-      app.log.warn({ err: error }, 'deployment queue error'),
-    );
-    const maintenance = new Maintenance(redis, deployments.queueName);
-    maintenance.queue.on('error', (error) =>
-      app.log.warn({ err: error }, 'maintenance queue error'),
-    );
-    app.decorate('strata', {
-      settings: options.settings,
-      redis,
-      store,
-      events,
-      deployments,
-      maintenance,
-    });
+    app.decorate('strata', services);
     app.addHook('onClose', async () => {
-      await deployments.close();
-      await maintenance.close();
-      store.close();
+      await close();
       redis.disconnect();
     });
   },
