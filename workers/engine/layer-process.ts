@@ -5,12 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  LocalWorkspace,
-  type EngineEvent,
-  type OutputMap,
-  type Stack,
-} from '@pulumi/pulumi/automation';
+import { LocalWorkspace, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import { fileURLToPath } from 'node:url';
 import type { ChangeSummary, PlannedStep } from '../../core/domain';
 import { planDifference } from './plan-difference';
@@ -167,15 +162,15 @@ async function run(task: LayerTask): Promise<LayerResult> {
       }
       // Refreshing first makes `up` repair drift (a role dropped by hand is created again).
       const result = await stack.up({ ...common, refresh: true });
-      return { changes: summary(result.summary.resourceChanges), outputs: await outputsOf(stack) };
+      return { changes: summary(result.summary.resourceChanges), outputs: await stack.outputs() };
     }
     case 'preview': {
       const { changes, steps } = await previewSteps(stack, common);
-      return { changes, steps, outputs: await outputsOf(stack) };
+      return { changes, steps, outputs: await stack.outputs() };
     }
     case 'refresh': {
       const result = await stack.refresh(common);
-      return { changes: summary(result.summary.resourceChanges), outputs: await outputsOf(stack) };
+      return { changes: summary(result.summary.resourceChanges), outputs: await stack.outputs() };
     }
     case 'destroy': {
       const result = await stack.destroy(common);
@@ -206,7 +201,7 @@ async function run(task: LayerTask): Promise<LayerResult> {
       });
       return {
         changes: summary(result.changeSummary),
-        outputs: await outputsOf(stack),
+        outputs: await stack.outputs(),
         drift: drifted.length > 0,
         driftedResources: drifted,
       };
@@ -242,10 +237,6 @@ async function previewSteps(
     },
   });
   return { changes: summary(result.changeSummary), steps };
-}
-
-async function outputsOf(stack: Stack): Promise<OutputMap> {
-  return stack.outputs();
 }
 
 process.on('message', (message: ParentMessage) => {

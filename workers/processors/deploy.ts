@@ -8,6 +8,7 @@ import {
   type EnvironmentRecord,
   type LayerName,
   type LayerRun,
+  type LayerState,
   type PlannedStep,
   type StackOutputs,
 } from '../../core/domain';
@@ -109,6 +110,7 @@ async function execute(
   const needsApproval =
     deployment.operation === 'up' && env.requireApproval && !deployment.approval?.approvedBy;
   const operation = needsApproval ? 'preview' : deployment.operation;
+  const effective: DeploymentRecord = { ...deployment, operation };
   const plannedSteps: Partial<Record<LayerName, PlannedStep[]>> = {};
   if (destroying || operation === 'up') {
     env = await ctx.store.updateEnvironment(env.name, (e) => ({
@@ -144,7 +146,7 @@ async function execute(
           const result = await runOneLayer(
             ctx,
             env as EnvironmentRecord,
-            { ...deployment, operation },
+            effective,
             layer,
             outputs,
             signal,
@@ -164,13 +166,13 @@ async function execute(
               ? { drift: result.drift, driftedResources: result.driftedResources }
               : {}),
           });
-          await recordLayerState(
-            ctx,
-            env as EnvironmentRecord,
-            { ...deployment, operation },
-            layer,
-            destroying ? undefined : outputs[layer],
-          );
+          // Previews and drift checks change nothing, so the layer's recorded state stays.
+          if (operation !== 'preview' && operation !== 'drift') {
+            await setLayerState(ctx, effective, layer, {
+              status: destroying ? 'destroyed' : 'ready',
+              outputs: visibleOutputs(destroying ? undefined : outputs[layer]),
+            });
+          }
         } catch (error) {
           const cancelled = error instanceof LayerFailedError && error.cancelled;
           const message = error instanceof Error ? error.message : String(error);
@@ -181,18 +183,7 @@ async function execute(
             finishedAt: new Date().toISOString(),
             error: message,
           });
-          await ctx.store.updateEnvironment(env!.name, (e) => ({
-            ...e,
-            layerStates: {
-              ...e.layerStates,
-              [layer]: {
-                ...(e.layerStates[layer] ?? { target: e.layers[layer]!.target, outputs: {} }),
-                status: 'failed',
-                updatedAt: new Date().toISOString(),
-                lastDeployment: deployment.id,
-              },
-            },
-          }));
+          await setLayerState(ctx, effective, layer, { status: 'failed' });
         }
       }),
     );
@@ -208,30 +199,27 @@ async function execute(
   }
   const status: DeploymentStatus =
     signal.aborted || failure === 'cancelled' ? 'cancelled' : failure ? 'failed' : 'succeeded';
+  let driftFound: Partial<EnvironmentRecord> = {};
   if (operation === 'drift') {
     const checked = await ctx.store.updateDeployment(deployment.id, (d) => ({ ...d, drift }));
     if (status === 'succeeded') {
       const driftedResources = Object.entries(checked.layerRuns).flatMap(([layer, run]) =>
         (run?.driftedResources ?? []).map((r) => ({ layer: layer as LayerName, ...r })),
       );
-      await ctx.store.updateEnvironment(env.name, (e) => ({
-        ...e,
-        drift,
-        driftedResources,
-        driftCheckedAt: new Date().toISOString(),
-      }));
+      driftFound = { drift, driftedResources, driftCheckedAt: new Date().toISOString() };
     }
-  }
-  if (operation === 'up' && status === 'succeeded') {
-    // A successful up brings the stacks back in line with the code.
-    await ctx.store.updateEnvironment(env.name, (e) =>
-      e.drift ? { ...e, drift: false, driftedResources: [] } : undefined,
-    );
   }
   if (deployment.forget && status === 'succeeded') {
     await ctx.store.deleteEnvironment(env.name);
   } else {
-    await ctx.store.updateEnvironment(env.name, (e) => ({ ...e, status: environmentStatus(e) }));
+    // A successful up brings the stacks back in line with the code: it clears earlier drift.
+    const repaired = operation === 'up' && status === 'succeeded';
+    await ctx.store.updateEnvironment(env.name, (e) => ({
+      ...e,
+      ...(repaired && e.drift ? { drift: false, driftedResources: [] } : {}),
+      ...driftFound,
+      status: environmentStatus(e),
+    }));
   }
   await finish(ctx, deployment.id, status, status === 'failed' ? failure : undefined, append);
   log.info({ status }, 'deployment finished');
@@ -308,28 +296,31 @@ async function runOneLayer(
   );
 }
 
-async function recordLayerState(
+/** Records where a layer stands after this deployment touched it. */
+async function setLayerState(
   ctx: WorkerContext,
-  env: EnvironmentRecord,
   deployment: DeploymentRecord,
   layer: LayerName,
-  outputs: StackOutputs | undefined,
+  state: { status: LayerState['status']; outputs?: Record<string, unknown> },
 ): Promise<void> {
-  const affectsState = deployment.operation !== 'preview' && deployment.operation !== 'drift';
-  if (!affectsState) return;
-  await ctx.store.updateEnvironment(env.name, (e) => ({
-    ...e,
-    layerStates: {
-      ...e.layerStates,
-      [layer]: {
-        target: e.layers[layer]?.target ?? env.layers[layer]!.target,
-        status: deployment.operation === 'destroy' ? 'destroyed' : 'ready',
-        outputs: visibleOutputs(outputs),
-        updatedAt: new Date().toISOString(),
-        lastDeployment: deployment.id,
+  await ctx.store.updateEnvironment(deployment.environment, (e) => {
+    const previous = e.layerStates[layer];
+    const target = e.layers[layer]?.target ?? previous?.target;
+    if (!target) return undefined;
+    return {
+      ...e,
+      layerStates: {
+        ...e.layerStates,
+        [layer]: {
+          target,
+          outputs: state.outputs ?? previous?.outputs ?? {},
+          status: state.status,
+          updatedAt: new Date().toISOString(),
+          lastDeployment: deployment.id,
+        },
       },
-    },
-  }));
+    };
+  });
 }
 
 async function saveBundle(
