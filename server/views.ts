@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox';
+import type { Deployments } from '../core/deployments';
 import type { DeploymentRecord, EnvironmentRecord, LayerName } from '../core/domain';
 import { LAYERS } from '../core/domain';
 import type { LayerView } from './schemas/environment';
@@ -23,7 +24,9 @@ export function environmentView(env: EnvironmentRecord) {
   return { ...rest, layers };
 }
 
-export function deploymentView(deployment: DeploymentRecord, queuePosition?: number) {
+/** A deployment as the API shows it, with its place in line while it waits. */
+export async function deploymentView(deployments: Deployments, deployment: DeploymentRecord) {
   const { forget: _forget, ...rest } = deployment;
+  const queuePosition = await deployments.queuePosition(deployment);
   return { ...rest, ...(queuePosition !== undefined ? { queuePosition } : {}) };
 }

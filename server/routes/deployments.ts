@@ -23,7 +23,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const deployment = await store.requireDeployment(request.params.id);
-      return deploymentView(deployment, await deployments.queuePosition(deployment));
+      return deploymentView(deployments, deployment);
     },
   );
 
@@ -116,9 +116,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         throw new ConflictError(`deployment ${id} is ${current.status}, not pending_approval`);
       }
       request.log.info({ deployment: id, approver }, 'deployment approved');
-      return reply
-        .status(202)
-        .send(deploymentView(approved, await deployments.queuePosition(approved)));
+      return reply.status(202).send(await deploymentView(deployments, approved));
     },
   );
 
@@ -145,7 +143,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       });
       if (!rejected) throw new ConflictError(`deployment ${id} was decided meanwhile`);
       request.log.info({ deployment: id, rejecter }, 'deployment rejected');
-      return deploymentView(rejected);
+      return deploymentView(deployments, rejected);
     },
   );
 
@@ -167,7 +165,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       });
       if (!ended) await redis.publish(keys.cancelChannel(), id);
       const updated = ended ?? (await store.requireDeployment(id));
-      return reply.status(202).send(deploymentView(updated));
+      return reply.status(202).send(await deploymentView(deployments, updated));
     },
   );
 };

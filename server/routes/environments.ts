@@ -50,7 +50,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const base = `${request.protocol}://${request.host}`;
       return reply.status(202).send({
         environment: environmentView(env),
-        deployment: deploymentView(deployment, await deployments.queuePosition(deployment)),
+        deployment: await deploymentView(deployments, deployment),
         deployHook: `${base}/v1/hooks/${hook}`,
       });
     },
@@ -154,9 +154,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         forget: true,
       });
       await deployments.enqueue(deployment);
-      return reply
-        .status(202)
-        .send(deploymentView(deployment, await deployments.queuePosition(deployment)));
+      return reply.status(202).send(await deploymentView(deployments, deployment));
     },
   );
 
@@ -175,9 +173,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       await store.requireEnvironment(request.params.name);
       const list = await store.listDeployments(request.params.name);
-      const views = await Promise.all(
-        list.map(async (d) => deploymentView(d, await deployments.queuePosition(d))),
-      );
+      const views = await Promise.all(list.map((d) => deploymentView(deployments, d)));
       return { deployments: views };
     },
   );
@@ -212,9 +208,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         { layers },
       );
       await deployments.enqueue(deployment);
-      return reply
-        .status(202)
-        .send(deploymentView(deployment, await deployments.queuePosition(deployment)));
+      return reply.status(202).send(await deploymentView(deployments, deployment));
     },
   );
 };

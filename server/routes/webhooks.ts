@@ -146,7 +146,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         );
         return reply.status(202).send({
           message: `redeploying ${queued.map((d) => d.environment).join(', ')} at ${payload.after ?? branch}`,
-          deployments: queued.map((d) => deploymentView(d)),
+          deployments: await Promise.all(queued.map((d) => deploymentView(deployments, d))),
         });
       } catch (error) {
         // Not handled after all: let GitHub's redelivery try again.
@@ -175,9 +175,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         throw new ConflictError(`environment "${env.name}" is being destroyed`);
       const [deployment] = await redeploy([env.name], { kind: 'hook' });
       if (!deployment) throw unknown;
-      return reply
-        .status(202)
-        .send(deploymentView(deployment, await deployments.queuePosition(deployment)));
+      return reply.status(202).send(await deploymentView(deployments, deployment));
     },
   );
 };
