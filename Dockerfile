@@ -9,7 +9,7 @@ COPY programs programs
 COPY server server
 COPY workers workers
 COPY test test
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
 ARG PULUMI_VERSION=3.259.0

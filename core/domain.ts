@@ -157,6 +157,10 @@ export interface DeploymentRecord {
   approval?: Approval;
   /** The deployment that replaced this one while it waited. */
   supersededBy?: string;
+  /** The BullMQ job answerable for it now; jobs with another id leave it alone. */
+  job?: string;
+  /** How many times a worker started it; more than one means earlier workers died or stalled. */
+  attempts?: number;
   layerRuns: Partial<Record<LayerName, LayerRun>>;
   error?: string;
   drift?: boolean;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { keys } from './redis-keys';
+import { luaScript } from './lua-script';
+import type { RedisKeys } from './redis-keys';
 
 export type EventKind = 'engine' | 'layer' | 'deployment' | 'end';
 
@@ -9,44 +10,39 @@ export interface LoggedEvent {
   data: string;
 }
 
-/**
- * The sequence number and the stream entry are written in one step, so writers in several
- * processes (one per layer) still produce a gap-free, ordered stream whose entry ids are the
- * sequence numbers themselves ("0-<seq>"): replay from Last-Event-ID is a plain XRANGE.
- */
-const APPEND = `
-local seq = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[1], '0-' .. seq, 'kind', ARGV[1], 'data', ARGV[2])
-return seq`;
-
 /** How long a finished deployment's events stay replayable. */
 export const EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
 
+const appendScript = luaScript('append-event');
+
+/**
+ * A deployment's events as a Redis Stream whose entry ids are gap-free sequence numbers.
+ * Engine events are appended here; status events and `end` are appended by the deployment
+ * lifecycle in the same step as the status change they announce.
+ */
 export class EventLog {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
 
   async append(deploymentId: string, kind: EventKind, data: unknown): Promise<number> {
-    const seq = await this.redis.eval(
-      APPEND,
-      2,
-      keys.events(deploymentId),
-      keys.eventSequence(deploymentId),
-      kind,
-      JSON.stringify(data),
+    const seq = await appendScript.run(
+      this.redis,
+      [this.keys.events(deploymentId), this.keys.eventSequence(deploymentId)],
+      [kind, JSON.stringify(data)],
     );
-    if (kind === 'end') {
-      await this.redis
-        .multi()
-        .expire(keys.events(deploymentId), EVENT_RETENTION_SECONDS)
-        .expire(keys.eventSequence(deploymentId), EVENT_RETENTION_SECONDS)
-        .exec();
-    }
     return Number(seq);
+  }
+
+  /** Whether the stream still exists (it expires a while after the deployment ended). */
+  async exists(deploymentId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.events(deploymentId))) === 1;
   }
 
   /** Events after `afterSeq`; waits up to `blockMs` for new ones when there are none yet. */
   async read(deploymentId: string, afterSeq: number, blockMs: number): Promise<LoggedEvent[]> {
-    const key = keys.events(deploymentId);
+    const key = this.keys.events(deploymentId);
     const from = `0-${afterSeq}`;
     const result =
       blockMs > 0

@@ -28,6 +28,10 @@ export function expiryAfter(env: Pick<EnvironmentRecord, 'ttl'>, from: Date): st
   return env.ttl ? new Date(from.getTime() + durationMs(env.ttl)).toISOString() : undefined;
 }
 
+export function expiryJobId(environment: string, expiresAt: string): string {
+  return `ttl-${environment}-${Date.parse(expiresAt)}`;
+}
+
 /**
  * Timed work kept in Redis as BullMQ delayed jobs and job schedulers, so TTLs and drift
  * checks survive restarts of every process and fire on whichever worker is up.
@@ -50,7 +54,7 @@ export class Maintenance {
       'ttl',
       { kind: 'ttl', environment: env.name, expiresAt: env.expiresAt },
       {
-        jobId: `ttl-${env.name}-${at}`,
+        jobId: expiryJobId(env.name, env.expiresAt),
         delay: Math.max(0, at - Date.now()),
         removeOnComplete: true,
         removeOnFail: 100,

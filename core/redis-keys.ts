@@ -1,25 +1,46 @@
-/** Every Redis key Strata writes, in one place so the layout can be read at a glance. */
-export const keys = {
-  environment: (name: string) => `strata:env:${name}`,
-  environments: () => 'strata:envs',
-  environmentDeployments: (name: string) => `strata:env:${name}:deployments`,
-  /** Deployments waiting for the environment, in arrival order (score = arrival sequence). */
-  environmentQueue: (name: string) => `strata:env:${name}:queue`,
-  /** Held by the deployment that is running on the environment. */
-  environmentLock: (name: string) => `strata:env:${name}:lock`,
-  bundle: (name: string) => `strata:bundle:${name}`,
-  deployment: (id: string) => `strata:deployment:${id}`,
-  deploymentCancel: (id: string) => `strata:deployment:${id}:cancel`,
-  events: (id: string) => `strata:events:${id}`,
-  eventSequence: (id: string) => `strata:events:${id}:seq`,
-  arrivals: () => 'strata:arrivals',
-  /** sha256 of a deploy hook token -> environment name. */
-  hook: (hash: string) => `strata:hook:${hash}`,
-  environmentHook: (name: string) => `strata:env:${name}:hook`,
-  /** Environments whose `source` is this repository and branch (GitHub repos are case-insensitive). */
-  source: (repo: string, branch: string) => `strata:source:${repo.toLowerCase()}@${branch}`,
-  /** Deployments of an environment held for approval. */
-  environmentAwaiting: (name: string) => `strata:env:${name}:awaiting`,
-  githubDelivery: (id: string) => `strata:github-delivery:${id}`,
-  cancelChannel: () => 'strata:cancel',
-};
+/**
+ * Every Redis key Strata writes, in one place so the layout can be read at a glance. Keys live
+ * under the installation's namespace (its queue name), so one Redis can hold several
+ * installations without one reading the other's records.
+ */
+export function redisKeys(namespace: string) {
+  const ns = `strata:${namespace}`;
+  return {
+    namespace,
+    /** Fingerprint of the installation that owns this namespace (never the key itself). */
+    installation: () => `${ns}:installation`,
+    environment: (name: string) => `${ns}:env:${name}`,
+    environments: () => `${ns}:envs`,
+    environmentDeployments: (name: string) => `${ns}:env:${name}:deployments`,
+    /** Deployments waiting for the environment, in arrival order (score = arrival sequence). */
+    environmentQueue: (name: string) => `${ns}:env:${name}:queue`,
+    /** The deployment that has the environment, from its start until it ends or is held. */
+    environmentCurrent: (name: string) => `${ns}:env:${name}:current`,
+    /**
+     * The lease of the attempt running the current deployment: its fencing token, with a short
+     * expiry the attempt keeps renewing. No lease while a deployment is current means its
+     * holder died.
+     */
+    environmentLease: (name: string) => `${ns}:env:${name}:lease`,
+    /** Deployments of an environment held for approval. */
+    environmentAwaiting: (name: string) => `${ns}:env:${name}:awaiting`,
+    environmentHook: (name: string) => `${ns}:env:${name}:hook`,
+    bundle: (name: string) => `${ns}:bundle:${name}`,
+    deployment: (id: string) => `${ns}:deployment:${id}`,
+    /** Set when someone asks to cancel a running deployment; read by whoever runs it. */
+    deploymentCancel: (id: string) => `${ns}:deployment:${id}:cancel`,
+    /** Deployments that have not ended: what the reconciler looks after. */
+    unfinished: () => `${ns}:unfinished`,
+    events: (id: string) => `${ns}:events:${id}`,
+    eventSequence: (id: string) => `${ns}:events:${id}:seq`,
+    arrivals: () => `${ns}:arrivals`,
+    /** sha256 of a deploy hook token -> environment name. */
+    hook: (hash: string) => `${ns}:hook:${hash}`,
+    /** Environments whose `source` is this repository and branch (GitHub repos are case-insensitive). */
+    source: (repo: string, branch: string) => `${ns}:source:${repo.toLowerCase()}@${branch}`,
+    githubDelivery: (id: string) => `${ns}:github-delivery:${id}`,
+    cancelChannel: () => `${ns}:cancel`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

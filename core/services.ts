@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import { Deployments } from './deployments';
+import { DeploymentLifecycle } from './deployment-lifecycle';
 import { EventLog } from './event-log';
 import { Maintenance } from './maintenance';
+import { redisKeys, type RedisKeys } from './redis-keys';
 import type { Settings } from './settings';
 import { Store } from './store';
 
@@ -9,9 +10,10 @@ import { Store } from './store';
 export interface Services {
   settings: Settings;
   redis: Redis;
+  keys: RedisKeys;
   store: Store;
   events: EventLog;
-  deployments: Deployments;
+  lifecycle: DeploymentLifecycle;
   maintenance: Maintenance;
 }
 
@@ -26,21 +28,23 @@ export function createServices(
   queueName: string,
   logger: WarnLogger,
 ): Services & { close(): Promise<void> } {
-  const store = new Store(redis, settings.bundleKey);
-  const events = new EventLog(redis);
-  const deployments = new Deployments(store, events, redis, queueName);
-  const maintenance = new Maintenance(redis, deployments.queueName);
-  deployments.queue.on('error', (error) => logger.warn({ err: error }, 'deployment queue error'));
+  const keys = redisKeys(queueName);
+  const store = new Store(redis, keys, settings.bundleKey);
+  const events = new EventLog(redis, keys);
+  const lifecycle = new DeploymentLifecycle(redis, keys, queueName);
+  const maintenance = new Maintenance(redis, queueName);
+  lifecycle.queue.on('error', (error) => logger.warn({ err: error }, 'deployment queue error'));
   maintenance.queue.on('error', (error) => logger.warn({ err: error }, 'maintenance queue error'));
   return {
     settings,
     redis,
+    keys,
     store,
     events,
-    deployments,
+    lifecycle,
     maintenance,
     async close() {
-      await Promise.all([deployments.close(), maintenance.close()]);
+      await Promise.all([lifecycle.close(), maintenance.close()]);
       store.close();
     },
   };

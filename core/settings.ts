@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { durationMs } from './duration';
 import { assertCron } from './maintenance';
 
 export interface Settings {
@@ -24,6 +25,10 @@ export interface Settings {
   queueName: string;
   /** Cron pattern of the drift check of every environment without its own, or "off". */
   driftSchedule: string;
+  /** How long one layer's Pulumi operation may run before it is stopped and fails. */
+  layerTimeoutMs: number;
+  /** Deployments one worker process runs at once. */
+  workerConcurrency: number;
 }
 
 export class SettingsError extends Error {
@@ -81,6 +86,19 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
       throw new SettingsError(`STRATA_DRIFT_SCHEDULE: ${(error as Error).message}`);
     }
   }
+  const layerTimeout = env.STRATA_LAYER_TIMEOUT ?? '1h';
+  let layerTimeoutMs: number;
+  try {
+    layerTimeoutMs = durationMs(layerTimeout);
+  } catch (error) {
+    throw new SettingsError(`STRATA_LAYER_TIMEOUT: ${(error as Error).message}`);
+  }
+  const workerConcurrency = Number(env.STRATA_WORKER_CONCURRENCY ?? 4);
+  if (!Number.isInteger(workerConcurrency) || workerConcurrency < 1) {
+    throw new SettingsError(
+      `STRATA_WORKER_CONCURRENCY must be a whole number of at least 1, got "${env.STRATA_WORKER_CONCURRENCY}"`,
+    );
+  }
   const stateDir = path.join(dataDir, 'state');
   if (!env.PULUMI_BACKEND_URL) fs.mkdirSync(stateDir, { recursive: true });
   return {
@@ -99,5 +117,7 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     logLevel: env.LOG_LEVEL ?? 'info',
     queueName: env.STRATA_QUEUE ?? 'strata-deployments',
     driftSchedule: env.STRATA_DRIFT_SCHEDULE ?? '0 4 * * *',
+    layerTimeoutMs,
+    workerConcurrency,
   };
 }

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { decrypt, encrypt, sha256 } from './crypto';
 import type { Bundle } from './bundle';
 import type { DeploymentRecord, EnvironmentRecord, Source } from './domain';
-import { keys } from './redis-keys';
+import { ConflictError, FencedError, NotFoundError } from './errors';
+import type { RedisKeys } from './redis-keys';
 
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-}
-export class ConflictError extends Error {
-  override name = 'ConflictError';
+/** A lease whose holder alone may make a write: `key` must still hold `token`. */
+export interface Fence {
+  key: string;
+  token: string;
 }
 
 const MAX_RETRIES = 50;
@@ -29,11 +29,14 @@ export class Store {
 
   constructor(
     readonly redis: Redis,
+    readonly keys: RedisKeys,
     private readonly bundleKey: string,
   ) {}
 
   private serially<T>(work: (connection: Redis) => Promise<T>): Promise<T> {
-    this.updates ??= this.redis.duplicate();
+    // Created on first use, so it may still be connecting: let its commands wait for that (the
+    // command timeout, where one is set, still bounds them).
+    this.updates ??= this.redis.duplicate({ enableOfflineQueue: true });
     const connection = this.updates;
     const run = this.updateChain.then(
       () => work(connection),
@@ -56,10 +59,15 @@ export class Store {
     key: string,
     what: string,
     mutate: (value: T) => T | undefined,
+    fence?: Fence,
   ): Promise<T> {
     return this.serially(async (redis) => {
       for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-        await redis.watch(key);
+        await redis.watch(key, ...(fence ? [fence.key] : []));
+        if (fence && (await redis.get(fence.key)) !== fence.token) {
+          await redis.unwatch();
+          throw new FencedError(`${what}: this attempt no longer holds the environment`);
+        }
         const raw = await redis.get(key);
         if (raw === null) {
           await redis.unwatch();
@@ -84,21 +92,17 @@ export class Store {
   // Environments
 
   /** Creates the record, or throws ConflictError when the name is taken. */
-  async createEnvironment(env: EnvironmentRecord, deployment: DeploymentRecord): Promise<void> {
+  async createEnvironment(env: EnvironmentRecord): Promise<void> {
+    const keys = this.keys;
     const created = await this.redis.set(keys.environment(env.name), JSON.stringify(env), 'NX');
     if (created !== 'OK') throw new ConflictError(`environment "${env.name}" already exists`);
-    if (env.source)
-      await this.redis.sadd(keys.source(env.source.repo, env.source.branch), env.name);
-    await this.redis
-      .multi()
-      .zadd(keys.environments(), Date.parse(env.createdAt), env.name)
-      .set(keys.deployment(deployment.id), JSON.stringify(deployment))
-      .zadd(keys.environmentDeployments(env.name), Date.parse(deployment.createdAt), deployment.id)
-      .exec();
+    const multi = this.redis.multi().zadd(keys.environments(), Date.parse(env.createdAt), env.name);
+    if (env.source) multi.sadd(keys.source(env.source.repo, env.source.branch), env.name);
+    await multi.exec();
   }
 
   getEnvironment(name: string): Promise<EnvironmentRecord | undefined> {
-    return this.getJson<EnvironmentRecord>(keys.environment(name));
+    return this.getJson<EnvironmentRecord>(this.keys.environment(name));
   }
 
   async requireEnvironment(name: string): Promise<EnvironmentRecord> {
@@ -108,27 +112,31 @@ export class Store {
   }
 
   async listEnvironments(): Promise<EnvironmentRecord[]> {
-    const names = await this.redis.zrange(keys.environments(), '0', '-1');
+    const names = await this.redis.zrange(this.keys.environments(), '0', '-1');
     const records = await Promise.all(names.map((n) => this.getEnvironment(n)));
     return records.filter((r): r is EnvironmentRecord => r !== undefined);
   }
 
+  /** `fence` limits the write to the attempt holding the environment's lease. */
   updateEnvironment(
     name: string,
     mutate: (env: EnvironmentRecord) => EnvironmentRecord | undefined,
+    fence?: Fence,
   ): Promise<EnvironmentRecord> {
     return this.updateJson(
-      keys.environment(name),
+      this.keys.environment(name),
       `environment "${name}"`,
       (env: EnvironmentRecord) => {
         const next = mutate(env);
         return next && { ...next, updatedAt: new Date().toISOString() };
       },
+      fence,
     );
   }
 
   /** Forgets an environment and everything Strata kept about it (not its infrastructure). */
   async deleteEnvironment(name: string): Promise<void> {
+    const keys = this.keys;
     const env = await this.getEnvironment(name);
     if (env?.source) await this.redis.srem(keys.source(env.source.repo, env.source.branch), name);
     const deployments = await this.redis.zrange(keys.environmentDeployments(name), '0', '-1');
@@ -141,6 +149,8 @@ export class Store {
         keys.environmentDeployments(name),
         keys.bundle(name),
         keys.environmentQueue(name),
+        keys.environmentCurrent(name),
+        keys.environmentLease(name),
       )
       .zrem(keys.environments(), name);
     if (hook) multi.del(keys.hook(hook), keys.environmentHook(name));
@@ -155,30 +165,8 @@ export class Store {
 
   // Deployments
 
-  async addDeployment(deployment: DeploymentRecord): Promise<void> {
-    await this.redis
-      .multi()
-      .set(keys.deployment(deployment.id), JSON.stringify(deployment))
-      .zadd(
-        keys.environmentDeployments(deployment.environment),
-        Date.parse(deployment.createdAt),
-        deployment.id,
-      )
-      .exec();
-  }
-
-  /** Undoes addDeployment when the job could not be queued, so nothing is half-created. */
-  async removeDeployment(deployment: DeploymentRecord): Promise<void> {
-    await this.redis
-      .multi()
-      .del(keys.deployment(deployment.id))
-      .zrem(keys.environmentDeployments(deployment.environment), deployment.id)
-      .zrem(keys.environmentQueue(deployment.environment), deployment.id)
-      .exec();
-  }
-
   getDeployment(id: string): Promise<DeploymentRecord | undefined> {
-    return this.getJson<DeploymentRecord>(keys.deployment(id));
+    return this.getJson<DeploymentRecord>(this.keys.deployment(id));
   }
 
   async requireDeployment(id: string): Promise<DeploymentRecord> {
@@ -187,15 +175,9 @@ export class Store {
     return deployment;
   }
 
-  updateDeployment(
-    id: string,
-    mutate: (d: DeploymentRecord) => DeploymentRecord | undefined,
-  ): Promise<DeploymentRecord> {
-    return this.updateJson(keys.deployment(id), `deployment "${id}"`, mutate);
-  }
-
   /** Newest first. */
   async listDeployments(environment: string): Promise<DeploymentRecord[]> {
+    const keys = this.keys;
     const ids = await this.redis.zrevrange(keys.environmentDeployments(environment), '0', '-1');
     const records = await Promise.all(ids.map((id) => this.getDeployment(id)));
     return records.filter((r): r is DeploymentRecord => r !== undefined);
@@ -207,6 +189,7 @@ export class Store {
     before: Source | undefined,
     after: Source | undefined,
   ): Promise<void> {
+    const keys = this.keys;
     const multi = this.redis.multi();
     if (before) multi.srem(keys.source(before.repo, before.branch), name);
     if (after) multi.sadd(keys.source(after.repo, after.branch), name);
@@ -215,13 +198,14 @@ export class Store {
 
   /** Environments that follow this repository and branch. */
   async environmentsForSource(repo: string, branch: string): Promise<string[]> {
-    return (await this.redis.smembers(keys.source(repo, branch))).sort();
+    return (await this.redis.smembers(this.keys.source(repo, branch))).sort();
   }
 
   // Deploy hooks: only a hash of the token is kept, so a Redis dump does not hand out deploys.
 
   /** Issues a new hook token for the environment, revoking the previous one; returns the token. */
   async rotateHook(environment: string): Promise<string> {
+    const keys = this.keys;
     const token = randomBytes(24).toString('base64url');
     const previous = await this.redis.get(keys.environmentHook(environment));
     const multi = this.redis.multi();
@@ -234,24 +218,24 @@ export class Store {
   }
 
   async environmentForHook(token: string): Promise<string | undefined> {
-    return (await this.redis.get(keys.hook(sha256(token)))) ?? undefined;
+    return (await this.redis.get(this.keys.hook(sha256(token)))) ?? undefined;
   }
 
   // Bundles: encrypted at rest, because they hold database passwords and access keys.
 
   async saveBundle(bundle: Bundle): Promise<void> {
     await this.redis.set(
-      keys.bundle(bundle.environment),
+      this.keys.bundle(bundle.environment),
       encrypt(this.bundleKey, JSON.stringify(bundle)),
     );
   }
 
   async getBundle(environment: string): Promise<Bundle | undefined> {
-    const sealed = await this.redis.get(keys.bundle(environment));
+    const sealed = await this.redis.get(this.keys.bundle(environment));
     return sealed === null ? undefined : (JSON.parse(decrypt(this.bundleKey, sealed)) as Bundle);
   }
 
   async deleteBundle(environment: string): Promise<void> {
-    await this.redis.del(keys.bundle(environment));
+    await this.redis.del(this.keys.bundle(environment));
   }
 }

@@ -113,7 +113,7 @@ ensure_postgres() {
     die "PostgreSQL did not start; see $pgdata/server.log"
 }
 
-build() { npx --no-install tsc -p tsconfig.json; }
+build() { npm run --silent build; }
 
 setup() {
   ensure_node

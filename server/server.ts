@@ -26,6 +26,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // Settings and installation problems are the user's to fix: say what, without a stack.
+  const known =
+    error instanceof Error && /^(SettingsError|InstallationMismatchError)$/.test(error.name);
+  console.error(known ? `strata-api: ${(error as Error).message}` : error);
   process.exit(1);
 });

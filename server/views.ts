@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import type { Deployments } from '../core/deployments';
+import type { DeploymentLifecycle } from '../core/deployment-lifecycle';
 import type { DeploymentRecord, EnvironmentRecord, LayerName } from '../core/domain';
 import { LAYERS } from '../core/domain';
 import type { LayerView } from './schemas/environment';
@@ -25,8 +25,8 @@ export function environmentView(env: EnvironmentRecord) {
 }
 
 /** A deployment as the API shows it, with its place in line while it waits. */
-export async function deploymentView(deployments: Deployments, deployment: DeploymentRecord) {
-  const { forget: _forget, ...rest } = deployment;
-  const queuePosition = await deployments.queuePosition(deployment);
+export async function deploymentView(lifecycle: DeploymentLifecycle, deployment: DeploymentRecord) {
+  const { forget: _forget, job: _job, ...rest } = deployment;
+  const queuePosition = await lifecycle.queuePosition(deployment);
   return { ...rest, ...(queuePosition !== undefined ? { queuePosition } : {}) };
 }

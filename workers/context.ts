@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Services } from '../core/services';
+import type { LeaseKeeper } from './lease-keeper';
 
 export interface WorkerContext extends Services {
   logger: Logger;
-  /** Abort handles of the deployments this process is running, by deployment id. */
-  running: Map<string, AbortController>;
+  /** The leases of the deployments this process is running, by deployment id. */
+  running: Map<string, LeaseKeeper>;
 }

@@ -6,16 +6,12 @@ async function main(): Promise<void> {
   const settings = loadSettings();
   announceGeneratedToken(settings);
   const logger = createLogger(settings.logLevel, 'strata-worker');
-  const worker = await startWorker({
-    settings,
-    logger,
-    concurrency: Number(process.env.STRATA_WORKER_CONCURRENCY ?? 4),
-  });
+  const worker = await startWorker({ settings, logger });
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down; running deployments are cancelled cleanly');
+    logger.info({ signal }, 'shutting down; running deployments stop and resume on a worker');
     worker.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -29,6 +25,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // Settings and installation problems are the user's to fix: say what, without a stack.
+  const known =
+    error instanceof Error && /^(SettingsError|InstallationMismatchError)$/.test(error.name);
+  console.error(known ? `strata-worker: ${(error as Error).message}` : error);
   process.exit(1);
 });

@@ -1,14 +1,15 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { DeployJobData } from '../core/deployments';
+import type { DeployJobData } from '../core/deployment-lifecycle';
+import { claimInstallation } from '../core/installation';
 import type { MaintenanceJob } from '../core/maintenance';
 import { createServices } from '../core/services';
-import { keys } from '../core/redis-keys';
 import type { Settings } from '../core/settings';
 import type { WorkerContext } from './context';
 import { deployProcessor } from './processors/deploy';
 import { maintenanceProcessor } from './processors/maintenance';
+import { Reconciler } from './reconciler';
 
 export interface WorkerOptions {
   settings: Settings;
@@ -20,30 +21,49 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   context: WorkerContext;
+  reconciler: Reconciler;
   close(): Promise<void>;
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { settings, logger } = options;
-  // BullMQ's blocking commands need a connection that retries forever.
+  // BullMQ's blocking commands need a connection that retries forever; so do the worker's
+  // writes, which wait for Redis to come back rather than being lost.
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const subscriber = redis.duplicate();
+  subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
   const services = createServices(settings, redis, options.queueName ?? settings.queueName, logger);
-  const { deployments, maintenance } = services;
+  const { lifecycle, maintenance, keys } = services;
   const { close: closeServices, ...shared } = services;
   const context: WorkerContext = { ...shared, logger, running: new Map() };
-  // A cancel request may reach any API process; the worker running the deployment hears it here.
+  try {
+    await claimInstallation(redis, keys, settings.bundleKey);
+  } catch (error) {
+    await closeServices();
+    subscriber.disconnect();
+    redis.disconnect();
+    throw error;
+  }
+  // A cancel request may reach any API process; the worker running the deployment hears it here
+  // at once (and from its next lease renewal, should this message be missed).
   await subscriber.subscribe(keys.cancelChannel());
-  subscriber.on('message', (_channel: string, id: string) => context.running.get(id)?.abort());
+  subscriber.on('message', (_channel: string, id: string) =>
+    context.running.get(id)?.stop('cancelled'),
+  );
 
-  const worker = new Worker<DeployJobData>(deployments.queueName, deployProcessor(context), {
+  const worker = new Worker<DeployJobData>(lifecycle.queueName, deployProcessor(context), {
     connection: redis,
-    concurrency: options.concurrency ?? 4,
-    // Pulumi operations are long; the lock is renewed, this only bounds a dead worker's hold.
-    lockDuration: 60_000,
+    concurrency: options.concurrency ?? settings.workerConcurrency,
+    // Dead workers are found by their deployment lease (see the reconciler); BullMQ's own stall
+    // check only tidies jobs, so its defaults can stay.
+    lockDuration: 30_000,
   });
   worker.on('failed', (job, error) => {
-    logger.error({ err: error, deployment: job?.data.deploymentId }, 'deployment job failed');
+    logger.error(
+      { err: error, deployment: job?.data.deploymentId },
+      'deployment job failed; the reconciler looks after the deployment',
+    );
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   const maintenanceWorker = new Worker<MaintenanceJob>(
@@ -59,15 +79,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   );
   await Promise.all([worker.waitUntilReady(), maintenanceWorker.waitUntilReady()]);
   await maintenance.scheduleSweep(settings.driftSchedule);
+  const reconciler = new Reconciler(context);
+  await reconciler.start();
   logger.info(
-    { queue: deployments.queueName, driftSchedule: settings.driftSchedule },
+    { queue: lifecycle.queueName, driftSchedule: settings.driftSchedule },
     'worker ready',
   );
 
   return {
     context,
+    reconciler,
     async close() {
-      for (const abort of context.running.values()) abort.abort();
+      reconciler.close();
+      // Running deployments stop their engines and are left to resume elsewhere (or here,
+      // after a restart): a worker going away is not a reason for them to fail.
+      for (const lease of context.running.values()) lease.interrupt();
       await Promise.all([worker.close(), maintenanceWorker.close()]);
       await closeServices();
       subscriber.disconnect();

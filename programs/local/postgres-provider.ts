@@ -30,28 +30,75 @@ type PgClient = {
   escapeLiteral(value: string): string;
 };
 
+/**
+ * Runs `work` on an admin connection with deadlines: a server that hangs (rather than refusing)
+ * fails the step with a message naming it, instead of holding the deployment forever. The query
+ * deadline is kept by the client too, because a frozen server cannot enforce its own.
+ */
 async function withAdmin<T>(adminUrl: string, work: (client: PgClient) => Promise<T>): Promise<T> {
+  const CONNECT_TIMEOUT_MS = 10_000;
+  const QUERY_TIMEOUT_MS = 60_000;
   const { Client } = require('pg') as {
-    Client: new (options: { connectionString: string }) => PgClient;
+    Client: new (options: {
+      connectionString: string;
+      connectionTimeoutMillis: number;
+      query_timeout: number;
+      statement_timeout: number;
+    }) => PgClient;
   };
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
+  const where = (() => {
+    const url = new URL(adminUrl);
+    return `PostgreSQL at ${url.hostname}:${url.port || '5432'} (LOCAL_POSTGRES_URL)`;
+  })();
+  const client = new Client({
+    connectionString: adminUrl,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    statement_timeout: QUERY_TIMEOUT_MS,
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.end().catch(() => undefined);
+    const message = (error as Error).message;
+    throw new Error(
+      /timeout/i.test(message)
+        ? `${where} did not answer within ${CONNECT_TIMEOUT_MS / 1000}s when connecting`
+        : `${where}: could not connect: ${message}`,
+    );
+  }
   try {
     return await work(client);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw /timeout/i.test(message)
+      ? new Error(`${where} did not answer a query within ${QUERY_TIMEOUT_MS / 1000}s`)
+      : error;
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
+}
+
+/** SQLSTATE of a PostgreSQL error, if it is one. */
+function sqlState(error: unknown): string | undefined {
+  return (error as { code?: string }).code;
 }
 
 export const roleProvider: pulumi.dynamic.ResourceProvider<RoleInputs, RoleOutputs> = {
   async create(inputs) {
     const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
     const password = randomBytes(24).toString('base64url');
-    await withAdmin(inputs.adminUrl, (c) =>
-      c.query(
-        `CREATE ROLE ${c.escapeIdentifier(inputs.name)} LOGIN PASSWORD ${c.escapeLiteral(password)}`,
-      ),
-    );
+    await withAdmin(inputs.adminUrl, async (c) => {
+      const role = c.escapeIdentifier(inputs.name);
+      try {
+        await c.query(`CREATE ROLE ${role} LOGIN PASSWORD ${c.escapeLiteral(password)}`);
+      } catch (error) {
+        // duplicate_object: an interrupted run created it before its state was saved. The name
+        // is this stack's own, so the role is taken over with a new password.
+        if (sqlState(error) !== '42710') throw error;
+        await c.query(`ALTER ROLE ${role} LOGIN PASSWORD ${c.escapeLiteral(password)}`);
+      }
+    });
     return { id: inputs.name, outs: { ...inputs, password } };
   },
   async read(id, props) {
@@ -83,9 +130,15 @@ export const roleProvider: pulumi.dynamic.ResourceProvider<RoleInputs, RoleOutpu
 export const databaseProvider: pulumi.dynamic.ResourceProvider<DatabaseInputs, DatabaseInputs> = {
   async create(inputs) {
     await withAdmin(inputs.adminUrl, async (c) => {
-      await c.query(
-        `CREATE DATABASE ${c.escapeIdentifier(inputs.name)} OWNER ${c.escapeIdentifier(inputs.owner)}`,
-      );
+      const database = c.escapeIdentifier(inputs.name);
+      const owner = c.escapeIdentifier(inputs.owner);
+      try {
+        await c.query(`CREATE DATABASE ${database} OWNER ${owner}`);
+      } catch (error) {
+        // duplicate_database: left by an interrupted run of this stack; adopt it.
+        if (sqlState(error) !== '42P04') throw error;
+        await c.query(`ALTER DATABASE ${database} OWNER TO ${owner}`);
+      }
     });
     return { id: inputs.name, outs: inputs };
   },

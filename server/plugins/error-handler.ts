@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
-import { ConflictError, NotFoundError } from '../../core/store';
+import { ConflictError, FencedError, NotFoundError } from '../../core/errors';
+import { isRedisUnavailable } from '../../core/redis-unavailable';
 import { ConfigError } from '../../programs/config';
 import { HttpError } from '../errors';
 
@@ -51,6 +52,17 @@ export default fp(
       if (error instanceof HttpError) return send(reply, error.statusCode, error.message);
       if (error instanceof NotFoundError) return send(reply, 404, error.message);
       if (error instanceof ConflictError) return send(reply, 409, error.message);
+      if (error instanceof FencedError) {
+        return send(reply, 409, `${error.message}; try again when it has ended`);
+      }
+      if (isRedisUnavailable(error)) {
+        request.log.warn({ err: error }, 'redis unavailable');
+        return send(
+          reply,
+          503,
+          `Redis is unavailable (${error.message.split('\n')[0]}); nothing was changed, try again shortly`,
+        );
+      }
       if (error instanceof ConfigError) return send(reply, 400, error.message);
       if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
         return send(reply, error.statusCode, error.message);

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { renderEnv } from '../../core/bundle';
-import { environmentLayers } from '../../core/deployments';
+import { environmentLayers } from '../../core/deployment-lifecycle';
 import type { LayerName } from '../../core/domain';
-import { NotFoundError } from '../../core/store';
+import { NotFoundError } from '../../core/errors';
 import { BadRequestError } from '../errors';
 import { errorResponses, NameParams, StringEnum } from '../schemas/common';
 import { Layer } from '../schemas/environment';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { STAGES, TARGETS, type LayerName, type Stage } from '../../core/domain';
-import { NotFoundError } from '../../core/store';
+import { NotFoundError } from '../../core/errors';
 import { blueprintEnvKeys } from '../../programs/blueprint-plan';
 import { BLUEPRINTS, findBlueprint } from '../../programs/blueprints';
 import { layersOf } from '../../programs/catalogue';

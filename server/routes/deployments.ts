@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { FINAL_STATUSES } from '../../core/domain';
 import { EventLog } from '../../core/event-log';
-import { keys } from '../../core/redis-keys';
-import { ConflictError } from '../../core/store';
+import { ConflictError } from '../../core/errors';
 import { BadRequestError } from '../errors';
 import { errorResponses, IdParams } from '../schemas/common';
 import { DeploymentView } from '../schemas/deployment';
@@ -13,7 +12,7 @@ const KEEPALIVE_MS = 15_000;
 const READ_BLOCK_MS = 5_000;
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, deployments, redis } = app.strata;
+  const { store, lifecycle, redis, keys } = app.strata;
 
   app.get(
     '/v1/deployments/:id',
@@ -23,7 +22,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const deployment = await store.requireDeployment(request.params.id);
-      return deploymentView(deployments, deployment);
+      return deploymentView(lifecycle, deployment);
     },
   );
 
@@ -59,9 +58,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      // XREAD BLOCK holds its connection, so every watcher gets its own.
-      const reader = redis.duplicate();
-      const log = new EventLog(reader);
+      // XREAD BLOCK holds its connection, so every watcher gets its own, allowed to wait.
+      const reader = redis.duplicate({
+        enableOfflineQueue: true,
+        commandTimeout: READ_BLOCK_MS + 5_000,
+      });
+      reader.on('error', () => undefined);
+      const log = new EventLog(reader, keys);
       let open = true;
       const stop = (): void => {
         open = false;
@@ -81,7 +84,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           if (batch.length === 0 && open) {
             // A finished deployment whose events have expired still ends its stream.
             const current = await store.getDeployment(id);
-            const expired = (await redis.exists(keys.events(id))) === 0;
+            const expired = !(await app.strata.events.exists(id));
             if (!current || (FINAL_STATUSES.has(current.status) && expired)) {
               raw.write(
                 `event: end\ndata: ${JSON.stringify({ status: current?.status ?? deployment.status })}\n\n`,
@@ -111,12 +114,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const { id } = request.params;
       const current = await store.requireDeployment(id);
       const approver = request.principal?.name ?? 'api';
-      const approved = await deployments.approve(id, approver);
+      const approved = await lifecycle.approve(id, approver);
       if (!approved) {
         throw new ConflictError(`deployment ${id} is ${current.status}, not pending_approval`);
       }
       request.log.info({ deployment: id, approver }, 'deployment approved');
-      return reply.status(202).send(await deploymentView(deployments, approved));
+      return reply.status(202).send(await deploymentView(lifecycle, approved));
     },
   );
 
@@ -129,21 +132,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { id } = request.params;
       const current = await store.requireDeployment(id);
-      if (current.status !== 'pending_approval' || !current.approval) {
+      const rejecter = request.principal?.name ?? 'api';
+      const rejected = await lifecycle.reject(id, rejecter);
+      if (!rejected) {
         throw new ConflictError(`deployment ${id} is ${current.status}, not pending_approval`);
       }
-      const rejecter = request.principal?.name ?? 'api';
-      const rejected = await deployments.endWaiting(id, 'cancelled', {
-        approval: {
-          ...current.approval,
-          rejectedBy: rejecter,
-          rejectedAt: new Date().toISOString(),
-        },
-        error: `rejected by ${rejecter}`,
-      });
-      if (!rejected) throw new ConflictError(`deployment ${id} was decided meanwhile`);
       request.log.info({ deployment: id, rejecter }, 'deployment rejected');
-      return deploymentView(deployments, rejected);
+      return deploymentView(lifecycle, rejected);
     },
   );
 
@@ -155,17 +150,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const current = await store.requireDeployment(id);
-      if (FINAL_STATUSES.has(current.status)) {
-        throw new ConflictError(`deployment ${id} already ended ${current.status}`);
-      }
-      // Waiting deployments end at once; a running one is aborted by the worker running it.
-      const ended = await deployments.endWaiting(id, 'cancelled', {
-        error: `cancelled by ${request.principal?.name ?? 'api'}`,
-      });
-      if (!ended) await redis.publish(keys.cancelChannel(), id);
-      const updated = ended ?? (await store.requireDeployment(id));
-      return reply.status(202).send(await deploymentView(deployments, updated));
+      // Waiting deployments end at once; a running one ends when whoever runs it (now, or after
+      // a restart) reads the request.
+      const updated = await lifecycle.requestCancel(id, request.principal?.name ?? 'api');
+      return reply.status(202).send(await deploymentView(lifecycle, updated));
     },
   );
 };

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { environmentLayers, newDeployment } from '../../core/deployments';
+import { environmentLayers, newDeployment } from '../../core/deployment-lifecycle';
 import type { LayerName, Trigger } from '../../core/domain';
-import { ConflictError } from '../../core/store';
+import { ConflictError } from '../../core/errors';
 import { BadRequestError } from '../errors';
 import { expiryAfter } from '../../core/maintenance';
 import { newEnvironment, validateDriftSchedule, withConfigChange } from '../environment-spec';
@@ -17,7 +17,7 @@ import {
 import { deploymentView, environmentView } from '../views';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, deployments, maintenance } = app.strata;
+  const { store, lifecycle, maintenance } = app.strata;
   const apiTrigger = (actor: string | undefined): Trigger => ({
     kind: 'api',
     ...(actor ? { actor } : {}),
@@ -35,11 +35,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const env = newEnvironment(request.body);
       const deployment = newDeployment(env, 'up', apiTrigger(request.principal?.name));
-      await store.createEnvironment(env, deployment);
+      await store.createEnvironment(env);
       let hook: string;
       try {
         hook = await store.rotateHook(env.name);
-        await deployments.enqueue(deployment, { recorded: true });
+        await lifecycle.enqueue(deployment);
         await maintenance.scheduleExpiry(env);
         await maintenance.scheduleDrift(env);
       } catch (error) {
@@ -50,7 +50,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const base = `${request.protocol}://${request.host}`;
       return reply.status(202).send({
         environment: environmentView(env),
-        deployment: await deploymentView(deployments, deployment),
+        deployment: await deploymentView(lifecycle, deployment),
         deployHook: `${base}/v1/hooks/${hook}`,
       });
     },
@@ -153,8 +153,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const deployment = newDeployment(env, 'destroy', apiTrigger(request.principal?.name), {
         forget: true,
       });
-      await deployments.enqueue(deployment);
-      return reply.status(202).send(await deploymentView(deployments, deployment));
+      await lifecycle.enqueue(deployment);
+      return reply.status(202).send(await deploymentView(lifecycle, deployment));
     },
   );
 
@@ -173,7 +173,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       await store.requireEnvironment(request.params.name);
       const list = await store.listDeployments(request.params.name);
-      const views = await Promise.all(list.map((d) => deploymentView(deployments, d)));
+      const views = await Promise.all(list.map((d) => deploymentView(lifecycle, d)));
       return { deployments: views };
     },
   );
@@ -207,8 +207,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         apiTrigger(request.principal?.name),
         { layers },
       );
-      await deployments.enqueue(deployment);
-      return reply.status(202).send(await deploymentView(deployments, deployment));
+      await lifecycle.enqueue(deployment);
+      return reply.status(202).send(await deploymentView(lifecycle, deployment));
     },
   );
 };

@@ -6,11 +6,15 @@ import { ErrorResponse } from '../schemas/common';
 
 const run = promisify(execFile);
 
-/** `pulumi version`, or why it cannot be run. */
+let knownVersion: string | undefined;
+
+/** `pulumi version` (asked once per process once it answers), or why it cannot be run. */
 async function pulumiVersion(): Promise<{ version?: string; problem?: string }> {
+  if (knownVersion) return { version: knownVersion };
   try {
     const { stdout } = await run('pulumi', ['version'], { timeout: 10_000 });
-    return { version: stdout.trim() };
+    knownVersion = stdout.trim();
+    return { version: knownVersion };
   } catch (error) {
     return { problem: `the pulumi CLI cannot be run: ${(error as Error).message.split('\n')[0]}` };
   }
@@ -35,6 +39,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (_request, reply) => {
       const problems: string[] = [];
+      const refusal = app.strataRefusal();
+      if (refusal) problems.push(refusal);
       try {
         await app.strata.redis.ping();
       } catch (error) {

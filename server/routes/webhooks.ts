@@ -1,11 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { newDeployment } from '../../core/deployments';
+import { newDeployment } from '../../core/deployment-lifecycle';
 import type { DeploymentRecord, Trigger } from '../../core/domain';
 import { safeEqual } from '../../core/crypto';
-import { keys } from '../../core/redis-keys';
-import { ConflictError, NotFoundError } from '../../core/store';
+import { ConflictError, NotFoundError } from '../../core/errors';
 import { BadRequestError, ServiceUnavailableError, UnauthorizedError } from '../errors';
 import { ErrorResponse } from '../schemas/common';
 import { DeploymentView } from '../schemas/deployment';
@@ -50,7 +49,7 @@ function parsePayload(raw: Buffer, contentType: string | undefined): PushPayload
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, deployments, redis, settings } = app.strata;
+  const { store, lifecycle, redis, settings, keys } = app.strata;
 
   // Signatures cover the exact bytes sent, so this plugin (and only it) keeps bodies raw.
   app.removeAllContentTypeParsers();
@@ -62,7 +61,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const env = await store.getEnvironment(name);
       if (!env || env.status === 'destroying') continue;
       const deployment = newDeployment(env, 'up', trigger);
-      await deployments.enqueue(deployment);
+      await lifecycle.enqueue(deployment);
       queued.push(deployment);
     }
     return queued;
@@ -146,7 +145,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         );
         return reply.status(202).send({
           message: `redeploying ${queued.map((d) => d.environment).join(', ')} at ${payload.after ?? branch}`,
-          deployments: await Promise.all(queued.map((d) => deploymentView(deployments, d))),
+          deployments: await Promise.all(queued.map((d) => deploymentView(lifecycle, d))),
         });
       } catch (error) {
         // Not handled after all: let GitHub's redelivery try again.
@@ -175,7 +174,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         throw new ConflictError(`environment "${env.name}" is being destroyed`);
       const [deployment] = await redeploy([env.name], { kind: 'hook' });
       if (!deployment) throw unknown;
-      return reply.status(202).send(await deploymentView(deployments, deployment));
+      return reply.status(202).send(await deploymentView(lifecycle, deployment));
     },
   );
 };

@@ -51,6 +51,11 @@ export const DeploymentView = Type.Object({
   trigger: TriggerView,
   layerRuns: Type.Record(Type.String(), LayerRunView),
   queuePosition: Type.Optional(Type.Integer()),
+  attempts: Type.Optional(
+    Type.Integer({
+      description: 'how many times a worker started it; more than 1 when a worker died or stalled',
+    }),
+  ),
   approval: Type.Optional(
     Type.Object({
       requestedAt: Type.String(),

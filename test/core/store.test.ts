@@ -3,17 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { EnvironmentRecord } from '../../core/domain';
 import { Store } from '../../core/store';
-import { newDeployment } from '../../core/deployments';
 import { uniqueName } from '../helpers/harness';
 import { decrypt } from '../../core/crypto';
-import { keys } from '../../core/redis-keys';
+import { redisKeys } from '../../core/redis-keys';
 
 describe('store', () => {
+  const keys = redisKeys(uniqueName('store-test'));
   let redis: Redis;
   let store: Store;
   before(() => {
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    store = new Store(redis, 'test-bundle-key');
+    store = new Store(redis, keys, 'test-bundle-key');
   });
   after(async () => {
     store.close();
@@ -38,10 +38,10 @@ describe('store', () => {
   it('loses no update when one process and another change a record at the same time', async () => {
     const name = uniqueName('store');
     const env = record(name);
-    await store.createEnvironment(env, newDeployment(env, 'up', { kind: 'api' }));
+    await store.createEnvironment(env);
     // A second process: its own connection and store.
     const otherRedis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const other = new Store(otherRedis, 'test-bundle-key');
+    const other = new Store(otherRedis, keys, 'test-bundle-key');
     try {
       const bump = (s: Store) =>
         s.updateEnvironment(name, (e) => ({

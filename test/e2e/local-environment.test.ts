@@ -55,6 +55,8 @@ describe('a local environment, end to end', () => {
       ...process.env,
       STRATA_DATA_DIR: dataDir,
       STRATA_API_TOKEN: token,
+      // An installation of its own on the shared Redis.
+      STRATA_QUEUE: uniqueName('e2e-queue'),
       PORT: String(port),
       LOG_LEVEL: 'debug',
     };

@@ -68,7 +68,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await worker?.close();
       await app.close();
-      const queue = app.strata.deployments.queue;
+      const queue = app.strata.lifecycle.queue;
       await queue.obliterate({ force: true }).catch(() => undefined);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newDeployment } from '../../core/deployments';
+import { newDeployment } from '../../core/deployment-lifecycle';
 import type { EnvironmentRecord } from '../../core/domain';
 import { readEvents, startHarness, uniqueName, type Harness } from '../helpers/harness';
 
@@ -27,7 +27,9 @@ describe('deployment event stream', () => {
       updatedAt: now,
     };
     const deployment = newDeployment(env, 'up', { kind: 'api' });
-    await h.app.strata.store.createEnvironment(env, deployment);
+    await h.app.strata.store.createEnvironment(env);
+    // No worker runs here: the deployment stays queued while the test writes its events.
+    await h.app.strata.lifecycle.enqueue(deployment);
     return deployment.id;
   }
 

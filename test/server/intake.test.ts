@@ -45,7 +45,7 @@ describe('GitHub webhooks and deploy hooks', () => {
   });
 
   const waiting = async (): Promise<number> =>
-    (await h.app.strata.deployments.queue.getJobCounts()).waiting ?? 0;
+    (await h.app.strata.lifecycle.queue.getJobCounts()).waiting ?? 0;
 
   const deliver = (
     event: string,

@@ -48,7 +48,7 @@ describe('requests the API refuses', () => {
   }
 
   async function assertNothingQueued(name?: string): Promise<void> {
-    const counts = await h.app.strata.deployments.queue.getJobCounts();
+    const counts = await h.app.strata.lifecycle.queue.getJobCounts();
     assert.equal(
       Object.values(counts).reduce((a, b) => a + b, 0),
       0,
@@ -203,8 +203,8 @@ describe('requests the API refuses', () => {
       layers: Record<string, unknown>;
     };
     assert.deepEqual(Object.keys(env.layers), ['data']);
-    assert.equal((await h.app.strata.deployments.queue.getJobCounts()).waiting, 1);
-    await h.app.strata.deployments.queue.obliterate({ force: true });
+    assert.equal((await h.app.strata.lifecycle.queue.getJobCounts()).waiting, 1);
+    await h.app.strata.lifecycle.queue.obliterate({ force: true });
     await h.app.strata.store.deleteEnvironment(name);
   });
 
@@ -240,7 +240,7 @@ describe('requests the API refuses', () => {
   it('a deployment request with a bad operation or a layer the environment lacks', async () => {
     const name = uniqueName('ops');
     assert.equal((await create({ name, layers: { data: { target: 'local' } } })).status, 202);
-    await h.app.strata.deployments.queue.obliterate({ force: true });
+    await h.app.strata.lifecycle.queue.obliterate({ force: true });
     const post = (json: unknown) =>
       h.api(`/v1/environments/${name}/deployments`, { method: 'POST', json });
     await expectRefused(await post({ operation: 'explode' }), 400, /body\.operation/);

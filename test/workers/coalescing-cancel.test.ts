@@ -52,7 +52,7 @@ describe('coalescing and cancel', () => {
     assert.ok(count('running') <= 1, statuses.join());
     assert.ok(count('queued') <= 1, statuses.join());
     assert.ok(count('superseded') >= 8, statuses.join());
-    assert.ok((await h.app.strata.deployments.waitingCount(name)) <= 1);
+    assert.ok((await h.app.strata.lifecycle.waitingCount(name)) <= 1);
 
     const finals = await Promise.all(
       ids.map(async (id) => (await waitForDeployment(h, id)).status),

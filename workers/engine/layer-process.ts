@@ -11,9 +11,44 @@ import type { ChangeSummary, PlannedStep } from '../../core/domain';
 import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
 import { findLayer } from '../../programs/catalogue';
-import type { ChildMessage, LayerResult, LayerTask, ParentMessage } from './layer-task';
+import { killTree } from './process-tree';
+import {
+  ENGINE_STOP_GRACE_MS,
+  type ChildMessage,
+  type LayerResult,
+  type LayerTask,
+  type ParentMessage,
+} from './layer-task';
 
 const abort = new AbortController();
+
+/**
+ * This process fences itself: it may run only while its attempt's lease holds. The worker
+ * passes each renewal on; when none arrives (the worker froze, or lost Redis) it stops the
+ * engine before the lease runs out, so another attempt never overlaps it on the same stack.
+ */
+let leaseDeadline = Number.POSITIVE_INFINITY;
+
+/** Kills the CLI and every plugin it started, then this process. */
+function die(): never {
+  killTree(process.pid, { keepRoot: true });
+  process.exit(1);
+}
+
+function stopEngine(): void {
+  if (abort.signal.aborted) return;
+  abort.abort();
+  setTimeout(die, ENGINE_STOP_GRACE_MS).unref();
+}
+
+setInterval(() => {
+  const left = leaseDeadline - performance.now();
+  if (left <= 0) die();
+  if (left <= ENGINE_STOP_GRACE_MS) stopEngine();
+}, 100).unref();
+
+// The worker died (SIGKILL, crash): nobody renews the lease or reads the result any more.
+process.on('disconnect', stopEngine);
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -66,6 +101,79 @@ function clearStaleLocks(task: LayerTask): boolean {
   const stale = fs.existsSync(dir) && fs.readdirSync(dir).length > 0;
   fs.rmSync(dir, { recursive: true, force: true });
   return stale;
+}
+
+interface PendingOperation {
+  type?: string;
+  resource?: { urn?: string };
+}
+
+/** The file backend's checkpoint says whether an interrupted run left operations pending. */
+function filePendingOperations(task: LayerTask): boolean {
+  const file = path.join(
+    fileURLToPath(task.backendUrl),
+    '.pulumi',
+    'stacks',
+    PROJECT_NAME,
+    `${stackName(task.environment, task.layer)}.json`,
+  );
+  try {
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      checkpoint?: { latest?: { pending_operations?: unknown[] } };
+    };
+    return (state.checkpoint?.latest?.pending_operations?.length ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A CLI killed mid-step leaves its operations pending in the state, and the next refresh
+ * refuses to run until they are resolved. The resources they name may or may not exist; the
+ * local providers adopt what they find, so the pending entries are dropped and the next `up`
+ * creates or adopts each one.
+ */
+async function resolvePendingOperations(stack: Stack, task: LayerTask): Promise<void> {
+  const isFile = task.backendUrl.startsWith('file://');
+  if (isFile ? !filePendingOperations(task) : !task.recover) return;
+  const state = await stack.exportStack();
+  const deployment = state.deployment as { pending_operations?: PendingOperation[] };
+  const pending = deployment.pending_operations ?? [];
+  if (pending.length === 0) return;
+  await stack.importStack({ ...state, deployment: { ...deployment, pending_operations: [] } });
+  const list = pending.map((p) => `${p.type ?? '?'} ${p.resource?.urn ?? '?'}`).join(', ');
+  void send({
+    type: 'event',
+    event: {
+      diagnosticEvent: {
+        severity: 'warning',
+        message: `resolved ${pending.length} operation(s) an interrupted run left pending: ${list}\n`,
+      },
+    },
+  });
+}
+
+/**
+ * Another backend keeps a lock of an interrupted run until it is cancelled. Strata's own lease
+ * proves nobody else runs on this stack, so such a lock is cleared and the operation retried.
+ */
+async function withStaleLockCleared<T>(stack: Stack, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (abort.signal.aborted || !/currently locked/i.test(String(error))) throw error;
+    await stack.cancel();
+    void send({
+      type: 'event',
+      event: {
+        diagnosticEvent: {
+          severity: 'warning',
+          message: 'cancelled a stale stack lock left by an interrupted operation\n',
+        },
+      },
+    });
+    return work();
+  }
 }
 
 async function openStack(task: LayerTask): Promise<Stack> {
@@ -143,8 +251,13 @@ async function run(task: LayerTask): Promise<LayerResult> {
     });
   }
   const stack = await openStack(task);
+  await resolvePendingOperations(stack, task);
   // The SDK listens for `abort` only once the CLI runs; a cancel that came earlier must stop here.
   if (abort.signal.aborted) throw new Error('cancelled before the engine started');
+  return withStaleLockCleared(stack, () => operate(stack, task));
+}
+
+async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
   const secrets = knownSecrets(task);
   const onEvent = (event: EngineEvent): void => {
     // The SDK's debug diagnostics echo raw RPC responses, generated passwords included; the
@@ -240,18 +353,28 @@ async function previewSteps(
 }
 
 process.on('message', (message: ParentMessage) => {
-  if (message.type === 'cancel') {
-    abort.abort();
-    return;
+  switch (message.type) {
+    case 'cancel':
+      abort.abort();
+      return;
+    case 'lease':
+      leaseDeadline = performance.now() + message.validForMs;
+      return;
+    case 'run':
+      leaseDeadline = performance.now() + message.leaseValidForMs;
+      run(message.task)
+        .then((result) => send({ type: 'result', result }))
+        .catch((error: unknown) =>
+          send({
+            type: 'error',
+            message: error instanceof Error ? error.message : String(error),
+            cancelled: abort.signal.aborted,
+          }),
+        )
+        .finally(() => {
+          // Whatever the CLI left running (a plugin of a killed CLI) goes with this process.
+          killTree(process.pid, { keepRoot: true });
+          process.exit(0);
+        });
   }
-  run(message.task)
-    .then((result) => send({ type: 'result', result }))
-    .catch((error: unknown) =>
-      send({
-        type: 'error',
-        message: error instanceof Error ? error.message : String(error),
-        cancelled: abort.signal.aborted,
-      }),
-    )
-    .finally(() => process.exit(0));
 });

@@ -28,6 +28,11 @@ export interface LayerTask {
    * these before anything is applied.
    */
   expectedSteps?: PlannedStep[];
+  /**
+   * An earlier attempt at this deployment was interrupted: look for what it left behind
+   * (stack locks, pending operations) before running.
+   */
+  recover?: boolean;
 }
 
 export interface LayerResult {
@@ -41,9 +46,20 @@ export interface LayerResult {
   steps?: PlannedStep[];
 }
 
-export type ParentMessage = { type: 'run'; task: LayerTask } | { type: 'cancel' };
+export type ParentMessage =
+  | { type: 'run'; task: LayerTask; leaseValidForMs: number }
+  /** Stop gracefully: the CLI finishes the steps in flight and unlocks the stack. */
+  | { type: 'cancel' }
+  /** The attempt renewed its lease: this process may go on this much longer. */
+  | { type: 'lease'; validForMs: number };
 
 export type ChildMessage =
   | { type: 'event'; event: unknown }
   | { type: 'result'; result: LayerResult }
   | { type: 'error'; message: string; cancelled: boolean };
+
+/**
+ * How long before its lease runs out an engine process starts stopping gracefully; at the end of
+ * the lease it kills what is left. The lease's own margin covers the time to kill.
+ */
+export const ENGINE_STOP_GRACE_MS = 3_000;

@@ -1,22 +1,43 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import type { ChildMessage, LayerResult, LayerTask, ParentMessage } from './layer-task';
+import { killTree } from './process-tree';
+import {
+  ENGINE_STOP_GRACE_MS,
+  type ChildMessage,
+  type LayerResult,
+  type LayerTask,
+  type ParentMessage,
+} from './layer-task';
+
+export type StopReason = 'cancelled' | 'timeout' | 'fenced';
 
 export class LayerFailedError extends Error {
   override name = 'LayerFailedError';
   constructor(
     message: string,
-    readonly cancelled = false,
+    /** Why the engine was stopped, when it was stopped rather than failing by itself. */
+    readonly stopped?: StopReason,
   ) {
     super(message);
   }
 }
 
+/** The lease an engine process runs under: it stops itself when no renewal reaches it. */
+export interface LeaseFeed {
+  /** Milliseconds the lease certainly holds from now. */
+  validForMs(): number;
+  /** Calls `listener` after each renewal; returns the unsubscribe function. */
+  onRenew(listener: () => void): () => void;
+}
+
 export interface RunLayerOptions {
   onEvent: (event: unknown) => void;
+  /** Aborted with a StopReason: stop the engine (gracefully, then by force unless `cancelled`). */
   signal?: AbortSignal;
   /** Extra environment for the engine process (the state passphrase). */
   env?: Record<string, string>;
+  timeoutMs: number;
+  lease: LeaseFeed;
 }
 
 /** The CLI's error text ends with the part a user needs; the start repeats the command line. */
@@ -25,12 +46,24 @@ function shorten(message: string): string {
   return lines.slice(-15).join('\n').slice(-4000);
 }
 
-/** Runs one Pulumi operation in a child process, streaming its engine events. */
+function human(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
+/**
+ * Runs one Pulumi operation in a child process, streaming its engine events. The child is the
+ * leader of a process group of its own (so a signal to the worker's group does not cut it off
+ * mid-step: it notices the worker is gone and stops by itself), and everything it starts is
+ * killed with it.
+ */
 export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<LayerResult> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'layer-process.js'), [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...options.env },
+      detached: true,
     });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -38,34 +71,68 @@ export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<Lay
     });
     child.stdout?.resume();
     let settled = false;
+    let stopped: StopReason | undefined;
+    let forceTimer: NodeJS.Timeout | undefined;
+    const send = (message: ParentMessage): void => {
+      // A message to a process that just ended fails; its result (or its end) still arrives.
+      if (child.connected) child.send(message, () => undefined);
+    };
+    const stop = (reason: StopReason): void => {
+      if (settled || stopped) return;
+      stopped = reason;
+      send({ type: 'cancel' });
+      // A user's cancel lets the CLI finish its steps however long they take; a timeout or a
+      // lost lease cannot wait.
+      if (reason !== 'cancelled' && child.pid !== undefined) {
+        const pid = child.pid;
+        forceTimer = setTimeout(() => killTree(pid), ENGINE_STOP_GRACE_MS);
+      }
+    };
+    const onAbort = (): void => stop((options.signal?.reason as StopReason) ?? 'cancelled');
+    const timeout = setTimeout(() => stop('timeout'), options.timeoutMs);
+    const unsubscribe = options.lease.onRenew(() =>
+      send({ type: 'lease', validForMs: options.lease.validForMs() }),
+    );
     const finish = (error: Error | undefined, result?: LayerResult): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(timeout);
+      clearTimeout(forceTimer);
+      unsubscribe();
       options.signal?.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else resolve(result as LayerResult);
     };
-    const onAbort = (): void => {
-      if (child.connected) child.send({ type: 'cancel' } satisfies ParentMessage);
+    const failure = (message: string): LayerFailedError => {
+      if (stopped === 'timeout') {
+        return new LayerFailedError(
+          `timed out after ${human(options.timeoutMs)} (STRATA_LAYER_TIMEOUT) and was stopped; the engine said: ${message}`,
+          'timeout',
+        );
+      }
+      return new LayerFailedError(message, stopped);
     };
     options.signal?.addEventListener('abort', onAbort);
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'event') options.onEvent(message.event);
       else if (message.type === 'result') finish(undefined, message.result);
-      else finish(new LayerFailedError(shorten(message.message), message.cancelled));
+      else finish(failure(shorten(message.message)));
     });
-    child.on('error', (error) =>
-      finish(new LayerFailedError(`could not start the engine process: ${error.message}`)),
-    );
-    child.on('exit', (code, signal) => {
+    child.on('error', (error) => {
+      if (child.pid === undefined) {
+        finish(new LayerFailedError(`could not start the engine process: ${error.message}`));
+      }
+    });
+    // `close` comes after the process ended and its pipes, the IPC channel included, were read
+    // to the end, so a result sent just before exiting is never mistaken for a crash.
+    child.on('close', (code, signal) => {
       finish(
-        new LayerFailedError(
+        failure(
           `the engine process ended (${signal ?? `exit ${code}`}) before reporting a result${stderr ? `: ${shorten(stderr)}` : ''}`,
-          options.signal?.aborted ?? false,
         ),
       );
     });
-    child.send({ type: 'run', task } satisfies ParentMessage);
+    send({ type: 'run', task, leaseValidForMs: options.lease.validForMs() });
     if (options.signal?.aborted) onAbort();
   });
 }

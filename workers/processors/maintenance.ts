@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { newDeployment } from '../../core/deployments';
+import { newDeployment } from '../../core/deployment-lifecycle';
 import type { MaintenanceJob } from '../../core/maintenance';
 import type { WorkerContext } from '../context';
 
@@ -29,12 +29,12 @@ async function expire(ctx: WorkerContext, name: string, expiresAt: string): Prom
   // A redeploy or a PATCH moved the expiry since this check was scheduled: a later one fires.
   if (!env || env.expiresAt !== expiresAt || env.status === 'destroying') return;
   // The TTL counts from the last deployment, so it does not run out while one is under way.
-  if (await ctx.deployments.isBusy(name)) {
+  if (await ctx.lifecycle.isBusy(name)) {
     await ctx.maintenance.recheckExpiry(env, BUSY_RECHECK_MS);
     return;
   }
   const destroy = newDeployment(env, 'destroy', { kind: 'ttl' }, { forget: true });
-  await ctx.deployments.enqueue(destroy);
+  await ctx.lifecycle.enqueue(destroy);
   ctx.logger.info(
     { environment: name, deployment: destroy.id, expiresAt },
     'ttl reached: destroying',
@@ -45,6 +45,6 @@ async function checkDrift(ctx: WorkerContext, name: string): Promise<void> {
   const env = await ctx.store.getEnvironment(name);
   // Nothing provisioned yet, or busy: the next scheduled check will look.
   if (!env || (env.status !== 'ready' && env.status !== 'failed')) return;
-  if ((await ctx.deployments.waitingCount(name)) > 0) return;
-  await ctx.deployments.enqueue(newDeployment(env, 'drift', { kind: 'drift' }));
+  if ((await ctx.lifecycle.waitingCount(name)) > 0) return;
+  await ctx.lifecycle.enqueue(newDeployment(env, 'drift', { kind: 'drift' }));
 }

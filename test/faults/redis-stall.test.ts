@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { uniqueName } from '../helpers/harness';
+import { pause, PrivateRedis, StrataProcesses } from '../helpers/servers';
+
+const OPERATIONS = new Set(['up', 'preview', 'refresh', 'destroy']);
+
+/**
+ * Watches the machine for pulumi CLI operations of one installation and remembers the most that
+ * ever ran at once on one stack (the CLI runs in its stack's work dir).
+ */
+function watchOperations(dataDir: string): { stop(): number } {
+  const marker = `STRATA_DATA_DIR=${dataDir}\0`;
+  let most = 0;
+  const timer = setInterval(() => {
+    const perStack = new Map<string, number>();
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+        if (!argv[0]?.endsWith('pulumi') || !OPERATIONS.has(argv[1] ?? '')) continue;
+        if (!fs.readFileSync(`/proc/${entry}/environ`, 'utf8').includes(marker)) continue;
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+        const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+        perStack.set(cwd, (perStack.get(cwd) ?? 0) + 1);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    for (const count of perStack.values()) most = Math.max(most, count);
+  }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return most;
+    },
+  };
+}
+
+describe('a Redis stall longer than the lease', () => {
+  let redis: PrivateRedis;
+  let strata: StrataProcesses;
+  before(async () => {
+    redis = await PrivateRedis.start();
+    strata = await StrataProcesses.start({ env: { REDIS_URL: redis.url } });
+  });
+  after(async () => {
+    await strata.close();
+    await redis.close();
+  });
+
+  it('never lets two operations run on one stack, and the deployment still ends', async () => {
+    const name = uniqueName('stall');
+    const watch = watchOperations(strata.dataDir);
+    const id = await strata.create({
+      name,
+      layers: { data: { target: 'local' }, storage: { target: 'local' } },
+    });
+    await strata.waitFor(id, ['running']);
+    await pause(1_000);
+    // 15 s: longer than the 10 s lease. The stalled client waits for its own answer.
+    const staller = redis.client();
+    await staller.call('DEBUG', 'SLEEP', '15');
+    staller.disconnect();
+
+    const ended = await strata.waitFor(id);
+    const most = watch.stop();
+    assert.equal(ended.status, 'succeeded', ended.error);
+    assert.ok(most <= 1, `${most} operations ran at once on one stack`);
+    assert.deepEqual(strata.strays(), []);
+    const next = await strata.waitFor(await strata.deploy(name));
+    assert.equal(next.status, 'succeeded', next.error);
+    const destroy = (await (
+      await strata.api(`/v1/environments/${name}`, { method: 'DELETE' })
+    ).json()) as { id: string };
+    assert.equal((await strata.waitFor(destroy.id)).status, 'succeeded');
+  });
+});

@@ -1,0 +1,372 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { descendants } from '../../workers/engine/process-tree';
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        address && typeof address === 'object'
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
+    await pause(100);
+  }
+}
+
+/**
+ * A Redis server of the test's own (a real redis-server with AOF in its own dir), for tests that
+ * stop, restart or stall Redis without disturbing the Redis every other test shares.
+ */
+export class PrivateRedis {
+  private process?: ChildProcess;
+  readonly url: string;
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {
+    this.url = `redis://127.0.0.1:${port}`;
+  }
+
+  static async start(): Promise<PrivateRedis> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-redis-'));
+    const redis = new PrivateRedis(dir, await freePort());
+    await redis.start();
+    return redis;
+  }
+
+  async start(): Promise<void> {
+    this.process = spawn(
+      'redis-server',
+      [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(this.port),
+        '--dir',
+        this.dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+        '--enable-debug-command',
+        'local',
+      ],
+      { stdio: 'ignore' },
+    );
+    await until('redis start', () => this.ping());
+  }
+
+  private async ping(): Promise<boolean> {
+    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return (await client.ping()) === 'PONG';
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /** Stops the server the way a crash or a restart does; AOF keeps what was written. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  /** A client for the test itself. */
+  client(): Redis {
+    const client = new Redis(this.url, { maxRetriesPerRequest: null });
+    client.on('error', () => undefined);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A PostgreSQL cluster of the test's own, for tests that freeze the server. As root the cluster
+ * belongs to the postgres system user, as initdb requires.
+ */
+export class PrivatePostgres {
+  readonly url: string;
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    private readonly bin: string,
+  ) {
+    this.url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  }
+
+  private static run(bin: string, args: string[]): void {
+    const asRoot = process.getuid?.() === 0;
+    const [command, argv] = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', path.join(bin, args[0]!), ...args.slice(1)]]
+      : [path.join(bin, args[0]!), args.slice(1)];
+    execFileSync(command as string, argv as string[], { stdio: 'ignore' });
+  }
+
+  static async start(): Promise<PrivatePostgres> {
+    const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b));
+    const bin = `/usr/lib/postgresql/${versions.at(-1)}/bin`;
+    // Under /tmp rather than the test's data dir: the postgres user must be able to reach it.
+    const dir = fs.mkdtempSync(path.join('/tmp', 'strata-pg-'));
+    fs.chmodSync(dir, 0o755);
+    if (process.getuid?.() === 0) execFileSync('chown', ['postgres', dir]);
+    const pg = new PrivatePostgres(dir, await freePort(), bin);
+    PrivatePostgres.run(bin, ['initdb', '-D', `${dir}/data`, '-U', 'postgres', '--auth=trust']);
+    PrivatePostgres.run(bin, [
+      'pg_ctl',
+      '-D',
+      `${dir}/data`,
+      '-l',
+      `${dir}/server.log`,
+      '-w',
+      '-o',
+      `-c listen_addresses=127.0.0.1 -p ${pg.port} -k ${dir}`,
+      'start',
+    ]);
+    return pg;
+  }
+
+  /** The postmaster and every backend it forked. */
+  private pids(): number[] {
+    const postmaster = Number(
+      fs.readFileSync(`${this.dir}/data/postmaster.pid`, 'utf8').split('\n')[0],
+    );
+    return [postmaster, ...descendants(postmaster)];
+  }
+
+  /** A server that hangs rather than refusing: every process stopped. */
+  freeze(): void {
+    for (const pid of this.pids()) process.kill(pid, 'SIGSTOP');
+  }
+
+  thaw(): void {
+    for (const pid of this.pids()) process.kill(pid, 'SIGCONT');
+  }
+
+  close(): void {
+    try {
+      this.thaw();
+      PrivatePostgres.run(this.bin, [
+        'pg_ctl',
+        '-D',
+        `${this.dir}/data`,
+        '-m',
+        'immediate',
+        'stop',
+      ]);
+    } finally {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** dist/, where the compiled entry points are. */
+const dist = path.resolve(__dirname, '..', '..');
+const FAULT_TOKEN = 'fault-test-admin-token-0123456789';
+const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
+
+export interface DeploymentBody {
+  id: string;
+  status: string;
+  error?: string;
+  attempts?: number;
+  layerRuns: Record<string, { status: string; error?: string }>;
+}
+
+/**
+ * Strata as docker-compose runs it: the API and the worker as separate OS processes sharing
+ * Redis, a data dir and a queue of their own, so a test can kill, freeze or restart either.
+ */
+export class StrataProcesses {
+  readonly logs: string[] = [];
+  apiProcess?: ChildProcess;
+  worker?: ChildProcess;
+  readonly url: string;
+
+  private constructor(
+    readonly env: NodeJS.ProcessEnv,
+    port: number,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  static async start(
+    options: { env?: NodeJS.ProcessEnv; worker?: boolean } = {},
+  ): Promise<StrataProcesses> {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-faults-'));
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      STRATA_DATA_DIR: dataDir,
+      STRATA_API_TOKEN: FAULT_TOKEN,
+      STRATA_QUEUE: `faults-${Math.random().toString(16).slice(2, 10)}`,
+      PORT: String(port),
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL === 'silent' ? 'warn' : 'info',
+      ...options.env,
+    };
+    const strata = new StrataProcesses(env, port);
+    strata.apiProcess = strata.spawn('server/server.js');
+    if (options.worker !== false) strata.startWorker();
+    try {
+      await until(
+        'the API to answer',
+        async () => (await fetch(`${strata.url}/healthz`)).ok,
+        30_000,
+      );
+    } catch (error) {
+      await strata.close();
+      throw new Error(`${(error as Error).message}:\n${strata.logs.join('')}`);
+    }
+    return strata;
+  }
+
+  /** fetch against the API with the admin token; `json` becomes the body. */
+  api(pathname: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${FAULT_TOKEN}`);
+    if (init.json !== undefined) headers.set('content-type', 'application/json');
+    return fetch(`${this.url}${pathname}`, {
+      ...init,
+      headers,
+      body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+    });
+  }
+
+  async deployment(id: string): Promise<DeploymentBody> {
+    return (await (await this.api(`/v1/deployments/${id}`)).json()) as DeploymentBody;
+  }
+
+  /** Waits for a deployment to reach one of `statuses` (by default, any final one). */
+  async waitFor(id: string, statuses = FINAL, ms = 120_000): Promise<DeploymentBody> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const body = await this.deployment(id).catch(() => undefined);
+      if (body && statuses.includes(body.status)) return body;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `deployment ${id} still ${body?.status} after ${ms} ms\n${this.logs.slice(-40).join('')}`,
+        );
+      }
+      await pause(200);
+    }
+  }
+
+  /** Creates an environment and returns its first deployment's id. */
+  async create(json: Record<string, unknown>): Promise<string> {
+    const response = await this.api('/v1/environments', { method: 'POST', json });
+    const body = (await response.json()) as { deployment?: { id: string }; message?: string };
+    if (response.status !== 202 || !body.deployment) {
+      throw new Error(`create failed: ${response.status} ${body.message}`);
+    }
+    return body.deployment.id;
+  }
+
+  async deploy(name: string, json: Record<string, unknown> = { operation: 'up' }): Promise<string> {
+    const response = await this.api(`/v1/environments/${name}/deployments`, {
+      method: 'POST',
+      json,
+    });
+    const body = (await response.json()) as { id?: string; message?: string };
+    if (response.status !== 202 || !body.id) {
+      throw new Error(`deploy failed: ${response.status} ${body.message}`);
+    }
+    return body.id;
+  }
+
+  get dataDir(): string {
+    return this.env.STRATA_DATA_DIR as string;
+  }
+
+  private spawn(entry: string, detached = false): ChildProcess {
+    const child = spawn(process.execPath, [path.join(dist, entry)], {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // A group of its own, like a container: the test can signal the whole group.
+      detached,
+    });
+    const name = path.basename(entry, '.js');
+    child.stdout?.on('data', (d: Buffer) => this.logs.push(`[${name}] ${d.toString()}`));
+    child.stderr?.on('data', (d: Buffer) => this.logs.push(`[${name}] ${d.toString()}`));
+    return child;
+  }
+
+  startWorker(): ChildProcess {
+    this.worker = this.spawn('workers/index.js', true);
+    return this.worker;
+  }
+
+  /** Kills the worker process alone, or its whole process group (as a container stop does). */
+  async killWorker(options: { group?: boolean } = {}): Promise<void> {
+    const worker = this.worker;
+    if (!worker?.pid || worker.exitCode !== null || worker.signalCode !== null) return;
+    const exited = new Promise((r) => worker.once('exit', r));
+    process.kill(options.group ? -worker.pid : worker.pid, 'SIGKILL');
+    await exited;
+  }
+
+  /** Processes of this installation still running besides the API and the worker. */
+  strays(): { pid: number; command: string }[] {
+    const mine = new Set<number>();
+    for (const child of [this.apiProcess, this.worker]) {
+      if (child?.pid && child.exitCode === null && child.signalCode === null) {
+        mine.add(child.pid);
+        for (const pid of descendants(child.pid)) mine.add(pid);
+      }
+    }
+    const marker = `STRATA_DATA_DIR=${this.dataDir}\0`;
+    const found: { pid: number; command: string }[] = [];
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || mine.has(Number(entry))) continue;
+      try {
+        const environ = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
+        if (!`${environ}\0`.includes(marker)) continue;
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+        const command = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        found.push({ pid: Number(entry), command: command.trim() });
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return found;
+  }
+
+  async close(): Promise<void> {
+    for (const child of [this.worker, this.apiProcess]) {
+      if (!child?.pid || child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, pause(15_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

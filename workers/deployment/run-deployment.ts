@@ -1,0 +1,226 @@
+import type { Attempt } from '../../core/deployment-lifecycle';
+import { newDeployment } from '../../core/deployment-lifecycle';
+import type {
+  DeploymentRecord,
+  EnvironmentRecord,
+  LayerName,
+  PlannedStep,
+  StackOutputs,
+} from '../../core/domain';
+import { FencedError } from '../../core/errors';
+import { visibleOutputs } from '../../programs/bundle-entries';
+import { findLayer } from '../../programs/catalogue';
+import { resolveLayerConfig } from '../../programs/config';
+import type { WorkerContext } from '../context';
+import { LayerFailedError, runLayer } from '../engine/run-layer';
+import type { LeaseKeeper } from '../lease-keeper';
+import { walkLayers, type LayerOutcome } from './graph-walk';
+import { environmentStatus, extendTtl, Recorder } from './record';
+
+/**
+ * Runs an attempt's deployment to its end: walks the layer graph, records each layer's result,
+ * and ends the deployment. Throws FencedError when the attempt lost its environment, in which
+ * case it wrote nothing after losing it and another attempt takes over.
+ */
+export async function runDeployment(
+  ctx: WorkerContext,
+  attempt: Attempt,
+  lease: LeaseKeeper,
+): Promise<void> {
+  const deployment = attempt.record;
+  const log = ctx.logger.child({ deployment: deployment.id, environment: deployment.environment });
+  const record = new Recorder(ctx, attempt);
+  const fencedOut = (): boolean => lease.lost;
+
+  if (attempt.cancelRequested) {
+    await attempt.finish('cancelled', { error: `cancelled by ${await attempt.cancelledBy()}` });
+    return;
+  }
+  let env = await ctx.store.getEnvironment(deployment.environment);
+  if (!env) {
+    await attempt.finish('failed', {
+      error: `environment "${deployment.environment}" no longer exists`,
+    });
+    return;
+  }
+  log.info(
+    { operation: deployment.operation, layers: deployment.layers, attempt: attempt.number },
+    'deployment started',
+  );
+  const destroying = deployment.operation === 'destroy';
+  // Environments that require approval preview an `up` first and hold it for a decision.
+  const needsApproval =
+    deployment.operation === 'up' && env.requireApproval && !deployment.approval?.approvedBy;
+  const operation = needsApproval ? 'preview' : deployment.operation;
+  const changesState = operation !== 'preview' && operation !== 'drift';
+  if (destroying || operation === 'up') {
+    env = await record.environment((e) => ({
+      ...e,
+      status: destroying ? 'destroying' : 'provisioning',
+    }));
+  }
+  const current: EnvironmentRecord = env;
+  const outputs: Partial<Record<LayerName, StackOutputs>> = {
+    ...((await ctx.store.getBundle(current.name))?.outputs ?? {}),
+  };
+  const plannedSteps: Partial<Record<LayerName, PlannedStep[]>> = {};
+  let drift = false;
+  let failure: string | undefined;
+
+  const runOne = async (layer: LayerName): Promise<LayerOutcome> => {
+    const startedAt = new Date().toISOString();
+    await record.layerRun(layer, { status: 'running', startedAt });
+    try {
+      const result = await runLayer(
+        {
+          deploymentId: deployment.id,
+          environment: current.name,
+          stage: current.stage,
+          layer,
+          target: layerSpec(current, layer).target,
+          operation,
+          config: layerConfig(current, layer),
+          inputs: outputs,
+          dataDir: ctx.settings.dataDir,
+          localPostgresUrl: ctx.settings.localPostgresUrl,
+          backendUrl: ctx.settings.backendUrl,
+          recover: attempt.number > 1,
+          ...expectedSteps(deployment, operation, layer),
+        },
+        {
+          onEvent: (event) => record.engineEvent(layer, event),
+          signal: lease.signal,
+          env: { PULUMI_CONFIG_PASSPHRASE: ctx.settings.passphrase },
+          timeoutMs: ctx.settings.layerTimeoutMs,
+          lease,
+        },
+      );
+      if (fencedOut()) throw new FencedError('the attempt lost its environment');
+      if (result.steps) plannedSteps[layer] = result.steps;
+      if (destroying) delete outputs[layer];
+      else if (changesState) outputs[layer] = result.outputs;
+      if (result.drift) drift = true;
+      await record.layerRun(layer, {
+        status: 'succeeded',
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        changes: result.changes,
+        ...(result.drift !== undefined
+          ? { drift: result.drift, driftedResources: result.driftedResources }
+          : {}),
+      });
+      // Previews and drift checks change nothing, so the layer's recorded state stays.
+      if (changesState) {
+        await record.layerState(layer, {
+          status: destroying ? 'destroyed' : 'ready',
+          outputs: visibleOutputs(destroying ? undefined : outputs[layer]),
+        });
+      }
+      return 'succeeded';
+    } catch (error) {
+      if (error instanceof FencedError || fencedOut()) throw new FencedError(String(error));
+      const cancelled = error instanceof LayerFailedError && error.stopped === 'cancelled';
+      const message = error instanceof Error ? error.message : String(error);
+      if (!cancelled) failure ??= `${layer}: ${message}`;
+      await record.layerRun(layer, {
+        status: cancelled ? 'cancelled' : 'failed',
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        error: message,
+      });
+      await record.layerState(layer, { status: 'failed' });
+      return cancelled ? 'cancelled' : 'failed';
+    }
+  };
+
+  const outcome = await walkLayers(deployment.layers, destroying ? 'backward' : 'forward', {
+    run: runOne,
+    skip: async (layer, because) => {
+      await record.layerRun(layer, { status: because === 'cancelled' ? 'cancelled' : 'skipped' });
+    },
+    stopped: () => lease.signal.aborted,
+  });
+  await record.flushed();
+  if (fencedOut()) throw new FencedError('the attempt lost its environment');
+
+  if (needsApproval && outcome === 'succeeded') {
+    await attempt.holdForApproval({ requestedAt: new Date().toISOString(), plannedSteps });
+    log.info('deployment previewed and held for approval');
+    return;
+  }
+  if (operation === 'up' || operation === 'refresh' || destroying) await record.bundle(outputs);
+  const status = outcome === 'succeeded' ? 'succeeded' : outcome;
+  const forget = deployment.forget === true && status === 'succeeded';
+  const driftFound: Partial<EnvironmentRecord> =
+    operation === 'drift' && status === 'succeeded'
+      ? {
+          drift,
+          driftedResources: Object.entries(attempt.record.layerRuns).flatMap(([layer, run]) =>
+            (run?.driftedResources ?? []).map((r) => ({ layer: layer as LayerName, ...r })),
+          ),
+          driftCheckedAt: new Date().toISOString(),
+        }
+      : {};
+  // A successful up brings the stacks back in line with the code: it clears earlier drift.
+  const repaired = operation === 'up' && status === 'succeeded';
+  await record.environment((e) => ({
+    ...e,
+    ...(repaired && e.drift ? { drift: false, driftedResources: [] } : {}),
+    ...driftFound,
+    status: environmentStatus(e),
+  }));
+  const error =
+    status === 'cancelled'
+      ? `cancelled by ${await attempt.cancelledBy()}`
+      : status === 'failed'
+        ? failure
+        : undefined;
+  await attempt.finish(status, {
+    ...(error ? { error } : {}),
+    ...(operation === 'drift' ? { drift } : {}),
+  });
+  log.info({ status }, 'deployment finished');
+
+  if (forget) {
+    await forgetEnvironment(ctx, current.name);
+    return;
+  }
+  if (operation === 'up') await extendTtl(ctx, current.name);
+  if (operation === 'drift' && drift && current.driftPolicy?.autoRemediate) {
+    const remedy = newDeployment(current, 'up', { kind: 'drift' }, { layers: deployment.layers });
+    await ctx.lifecycle.enqueue(remedy);
+    log.info({ remedy: remedy.id }, 'drift found: queued an up to remediate');
+  }
+}
+
+/** After a whole-environment destroy: what still waits for it cannot run, and it is forgotten. */
+async function forgetEnvironment(ctx: WorkerContext, name: string): Promise<void> {
+  const waiting = await ctx.redis.zrange(ctx.keys.environmentQueue(name), '0', '-1');
+  const held = await ctx.redis.smembers(ctx.keys.environmentAwaiting(name));
+  for (const id of [...waiting, ...held]) {
+    await ctx.lifecycle.endWaiting(id, 'cancelled', {
+      error: `environment "${name}" was destroyed before this deployment could run`,
+    });
+  }
+  await ctx.store.deleteEnvironment(name);
+  await ctx.maintenance.forget(name);
+}
+
+function layerSpec(env: EnvironmentRecord, layer: LayerName) {
+  const spec = env.layers[layer];
+  if (!spec) throw new Error(`the environment has no ${layer} layer`);
+  return spec;
+}
+
+function layerConfig(env: EnvironmentRecord, layer: LayerName) {
+  const spec = layerSpec(env, layer);
+  const definition = findLayer(spec.target, layer);
+  if (!definition) throw new Error(`target ${spec.target} has no ${layer} layer`);
+  return resolveLayerConfig(definition, env.stage, spec.config);
+}
+
+/** For an approved `up`: a fresh preview must announce exactly the steps the approver saw. */
+function expectedSteps(deployment: DeploymentRecord, operation: string, layer: LayerName) {
+  const approved = operation === 'up' ? deployment.approval : undefined;
+  return approved?.approvedBy ? { expectedSteps: approved.plannedSteps[layer] ?? [] } : {};
+}
