@@ -9,6 +9,7 @@ import {
   waitForDeployment,
   type Harness,
 } from '../test/helpers/harness';
+import { measureRecovery } from './recovery';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -118,6 +119,17 @@ async function main(): Promise<void> {
   summary('cancel of a queued deployment', cancelQueued);
   summary('cancel of a running deployment, until ended', cancelRunning);
   summary('TTL expiry until gone (storage only)', ttl);
+
+  // Separate API and worker processes, as docker-compose runs them.
+  const kills = Number(process.env.BENCH_KILLS ?? 5);
+  const recovery = await measureRecovery(kills);
+  console.log(
+    `\nworker killed (SIGKILL) during create + up, ${kills} trials, new worker started at once`,
+  );
+  summary('baseline: the same create + up, not interrupted', recovery.uninterrupted);
+  summary('new worker started -> deployment running again', recovery.resumed);
+  summary('new worker started -> deployment ended', recovery.recovered);
+  console.log(`ended succeeded by themselves: ${recovery.endedSucceeded} of ${recovery.trials}`);
 }
 
 main().catch((error: unknown) => {

@@ -248,10 +248,11 @@ export class DeploymentLifecycle {
     const lineScore = await this.arrival();
     const { record, changed } = await this.change(id, (d) => {
       if (d.status !== 'pending_approval' || !d.approval) return undefined;
+      const { attempts: _previewAttempts, ...rest } = d;
       const next: DeploymentRecord = {
-        ...d,
+        ...rest,
         status: 'queued',
-        // The preview's job has completed; the apply is a job of its own.
+        // The preview's job has completed; the apply is a job of its own, and a fresh start.
         job: `${id}-apply`,
         approval: { ...d.approval, approvedBy: approver, approvedAt: now() },
       };

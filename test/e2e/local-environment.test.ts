@@ -6,32 +6,18 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import dotenv from 'dotenv';
 import { Client } from 'pg';
 import { readEvents, uniqueName } from '../helpers/harness';
+import { freePort } from '../helpers/servers';
 import { adminQuery } from '../helpers/postgres';
 
 // Compiled to dist/test/e2e: the project root is three levels up.
 const root = path.resolve(__dirname, '..', '..', '..');
 const token = 'e2e-admin-token-0123456789abcdef';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object'
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 describe('a local environment, end to end', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-e2e-'));

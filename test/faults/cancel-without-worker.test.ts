@@ -34,9 +34,6 @@ describe('cancel while no worker runs', () => {
 
     // The environment is free: the next up runs and succeeds.
     assert.equal((await strata.waitFor(await strata.deploy(name))).status, 'succeeded');
-    const destroy = (await (
-      await strata.api(`/v1/environments/${name}`, { method: 'DELETE' })
-    ).json()) as { id: string };
-    assert.equal((await strata.waitFor(destroy.id)).status, 'succeeded');
+    assert.equal((await strata.destroy(name)).status, 'succeeded');
   });
 });

@@ -18,6 +18,16 @@ describe('a PostgreSQL that hangs', () => {
     pg.close();
   });
 
+  /** Creates a `local` data layer while the server is frozen; returns its first deployment. */
+  const createWhileFrozen = async (h: Harness, name: string) => {
+    pg.freeze();
+    try {
+      return await createEnvironment(h, { name, layers: { data: { target: 'local' } } });
+    } finally {
+      pg.thaw();
+    }
+  };
+
   const up = async (h: Harness, name: string): Promise<Record<string, unknown>> => {
     const response = await h.api(`/v1/environments/${name}/deployments`, {
       method: 'POST',
@@ -30,13 +40,7 @@ describe('a PostgreSQL that hangs', () => {
     const h = await startHarness({ env: { LOCAL_POSTGRES_URL: pg.url } });
     try {
       const name = uniqueName('pg-frozen');
-      pg.freeze();
-      let failed: Record<string, unknown>;
-      try {
-        failed = await createEnvironment(h, { name, layers: { data: { target: 'local' } } });
-      } finally {
-        pg.thaw();
-      }
+      const failed = await createWhileFrozen(h, name);
       assert.equal(failed.status, 'failed');
       assert.match(
         String(failed.error),
@@ -58,14 +62,7 @@ describe('a PostgreSQL that hangs', () => {
       env: { LOCAL_POSTGRES_URL: pg.url, STRATA_LAYER_TIMEOUT: '3s' },
     });
     try {
-      const name = uniqueName('pg-timeout');
-      pg.freeze();
-      let failed: Record<string, unknown>;
-      try {
-        failed = await createEnvironment(h, { name, layers: { data: { target: 'local' } } });
-      } finally {
-        pg.thaw();
-      }
+      const failed = await createWhileFrozen(h, uniqueName('pg-timeout'));
       assert.equal(failed.status, 'failed');
       assert.match(String(failed.error), /timed out after 3s \(STRATA_LAYER_TIMEOUT\)/);
     } finally {

@@ -58,9 +58,6 @@ describe('Redis stopped and restarted during a deployment', () => {
     assert.equal(env.status, 'ready');
     const bundle = await strata.api(`/v1/environments/${name}/env?format=json`);
     assert.equal(bundle.status, 200);
-    const destroy = (await (
-      await strata.api(`/v1/environments/${name}`, { method: 'DELETE' })
-    ).json()) as { id: string };
-    assert.equal((await strata.waitFor(destroy.id)).status, 'succeeded');
+    assert.equal((await strata.destroy(name)).status, 'succeeded');
   });
 });

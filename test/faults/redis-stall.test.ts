@@ -69,12 +69,11 @@ describe('a Redis stall longer than the lease', () => {
     const most = watch.stop();
     assert.equal(ended.status, 'succeeded', ended.error);
     assert.ok(most <= 1, `${most} operations ran at once on one stack`);
+    // The stalled attempt stopped itself and a later one finished the job.
+    assert.ok((ended.attempts ?? 0) >= 2, `attempts: ${ended.attempts}`);
     assert.deepEqual(strata.strays(), []);
     const next = await strata.waitFor(await strata.deploy(name));
     assert.equal(next.status, 'succeeded', next.error);
-    const destroy = (await (
-      await strata.api(`/v1/environments/${name}`, { method: 'DELETE' })
-    ).json()) as { id: string };
-    assert.equal((await strata.waitFor(destroy.id)).status, 'succeeded');
+    assert.equal((await strata.destroy(name)).status, 'succeeded');
   });
 });

@@ -39,10 +39,7 @@ describe('a worker killed during an up', () => {
     ).json()) as Bundle;
     assert.ok(await roleExists(bundle.DB_USER));
 
-    const destroy = (await (
-      await strata.api(`/v1/environments/${name}`, { method: 'DELETE' })
-    ).json()) as { id: string };
-    assert.equal((await strata.waitFor(destroy.id)).status, 'succeeded');
+    assert.equal((await strata.destroy(name)).status, 'succeeded');
     assert.equal((await strata.api(`/v1/environments/${name}`)).status, 404);
     assert.equal(await roleExists(bundle.DB_USER), false);
     assert.equal(await databaseExists(bundle.DB_NAME), false);

@@ -301,6 +301,16 @@ export class StrataProcesses {
     return body.id;
   }
 
+  /** Destroys and forgets an environment; returns the destroy deployment once it ended. */
+  async destroy(name: string): Promise<DeploymentBody> {
+    const response = await this.api(`/v1/environments/${name}`, { method: 'DELETE' });
+    const body = (await response.json()) as { id?: string; message?: string };
+    if (response.status !== 202 || !body.id) {
+      throw new Error(`destroy failed: ${response.status} ${body.message}`);
+    }
+    return this.waitFor(body.id);
+  }
+
   get dataDir(): string {
     return this.env.STRATA_DATA_DIR as string;
   }
