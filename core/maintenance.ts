@@ -28,8 +28,15 @@ export function expiryAfter(env: Pick<EnvironmentRecord, 'ttl'>, from: Date): st
   return env.ttl ? new Date(from.getTime() + durationMs(env.ttl)).toISOString() : undefined;
 }
 
+/**
+ * Ids of timed work. Per-environment ids carry a prefix no global id has, so no environment
+ * name (an environment called "sweep", say) can replace the global drift schedule.
+ */
+const SWEEP_ID = 'global-drift-sweep';
+const driftId = (environment: string): string => `env-drift-${environment}`;
+
 export function expiryJobId(environment: string, expiresAt: string): string {
-  return `ttl-${environment}-${Date.parse(expiresAt)}`;
+  return `env-ttl-${environment}-${Date.parse(expiresAt)}`;
 }
 
 /**
@@ -69,7 +76,7 @@ export class Maintenance {
       'ttl',
       { kind: 'ttl', environment: env.name, expiresAt: env.expiresAt },
       {
-        jobId: `ttl-${env.name}-${Date.parse(env.expiresAt)}-recheck-${Date.now()}`,
+        jobId: `${expiryJobId(env.name, env.expiresAt)}-recheck-${Date.now()}`,
         delay: afterMs,
         removeOnComplete: true,
         removeOnFail: 100,
@@ -79,7 +86,7 @@ export class Maintenance {
 
   async scheduleDrift(env: EnvironmentRecord): Promise<void> {
     const schedule = env.driftPolicy?.schedule;
-    const id = `drift-${env.name}`;
+    const id = driftId(env.name);
     if (!schedule || schedule === DRIFT_OFF) {
       await this.queue.removeJobScheduler(id);
       return;
@@ -98,11 +105,11 @@ export class Maintenance {
   /** The global drift schedule, for every environment without one of its own. */
   async scheduleSweep(pattern: string): Promise<void> {
     if (pattern === DRIFT_OFF) {
-      await this.queue.removeJobScheduler('drift-sweep');
+      await this.queue.removeJobScheduler(SWEEP_ID);
       return;
     }
     await this.queue.upsertJobScheduler(
-      'drift-sweep',
+      SWEEP_ID,
       { pattern },
       {
         name: 'drift-sweep',
@@ -113,7 +120,7 @@ export class Maintenance {
   }
 
   async forget(environment: string): Promise<void> {
-    await this.queue.removeJobScheduler(`drift-${environment}`);
+    await this.queue.removeJobScheduler(driftId(environment));
   }
 
   async close(): Promise<void> {

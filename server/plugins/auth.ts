@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { safeEqual } from '../../core/crypto';
 import { ForbiddenError, UnauthorizedError } from '../errors';
@@ -18,8 +18,12 @@ interface TokenEntry extends Principal {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler that lets through only tokens with `scope` (admin has every scope). */
-    authorize(scope: Scope): preHandlerAsyncHookHandler;
+    /**
+     * onRequest hook that lets through only tokens with `scope` (admin has every scope). It runs
+     * before the body is parsed or validated: a request without a valid token learns nothing
+     * about what its body should have been.
+     */
+    authorize(scope: Scope): onRequestAsyncHookHandler;
   }
   interface FastifyRequest {
     principal?: Principal;
@@ -68,7 +72,7 @@ export default fp<{ apiToken: string; tokensFile?: string }>(
       return { name: found.name, scopes: found.scopes };
     };
     app.decorateRequest('principal', undefined);
-    app.decorate('authorize', (scope: Scope): preHandlerAsyncHookHandler => {
+    app.decorate('authorize', (scope: Scope): onRequestAsyncHookHandler => {
       return async (request) => {
         const principal = identify(request);
         if (!principal.scopes.includes(scope) && !principal.scopes.includes('admin')) {

@@ -14,7 +14,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/environments/:name/env',
     {
-      preHandler: app.authorize('secrets:read'),
+      onRequest: app.authorize('secrets:read'),
       schema: {
         params: NameParams,
         querystring: Type.Object(

@@ -115,7 +115,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/targets',
     {
-      preHandler: app.authorize('read'),
+      onRequest: app.authorize('read'),
       schema: {
         response: { 200: Type.Object({ targets: Type.Array(TargetView) }), ...errorResponses },
       },
@@ -136,7 +136,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/blueprints',
     {
-      preHandler: app.authorize('read'),
+      onRequest: app.authorize('read'),
       schema: {
         response: {
           200: Type.Object({ blueprints: Type.Array(BlueprintView) }),
@@ -150,7 +150,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/blueprints/:name',
     {
-      preHandler: app.authorize('read'),
+      onRequest: app.authorize('read'),
       schema: {
         params: Type.Object({ name: Type.String() }),
         response: { 200: BlueprintView, ...errorResponses },
@@ -166,7 +166,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/blueprints/:name/plan',
     {
-      preHandler: app.authorize('read'),
+      onRequest: app.authorize('read'),
       schema: {
         params: Type.Object({ name: Type.String() }),
         querystring: Type.Object(

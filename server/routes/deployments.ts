@@ -17,7 +17,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/deployments/:id',
     {
-      preHandler: app.authorize('read'),
+      onRequest: app.authorize('read'),
       schema: { params: IdParams, response: { 200: DeploymentView, ...errorResponses } },
     },
     async (request) => {
@@ -29,7 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/deployments/:id/events',
     {
-      preHandler: app.authorize('read'),
+      onRequest: app.authorize('read'),
       schema: {
         params: IdParams,
         querystring: Type.Object({
@@ -107,7 +107,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/deployments/:id/approve',
     {
-      preHandler: app.authorize('deploy'),
+      onRequest: app.authorize('deploy'),
       schema: { params: IdParams, response: { 202: DeploymentView, ...errorResponses } },
     },
     async (request, reply) => {
@@ -126,7 +126,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/deployments/:id/reject',
     {
-      preHandler: app.authorize('deploy'),
+      onRequest: app.authorize('deploy'),
       schema: { params: IdParams, response: { 200: DeploymentView, ...errorResponses } },
     },
     async (request) => {
@@ -145,7 +145,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/deployments/:id/cancel',
     {
-      preHandler: app.authorize('deploy'),
+      onRequest: app.authorize('deploy'),
       schema: { params: IdParams, response: { 202: DeploymentView, ...errorResponses } },
     },
     async (request, reply) => {

@@ -26,7 +26,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/environments',
     {
-      preHandler: app.authorize('deploy'),
+      onRequest: app.authorize('deploy'),
       schema: {
         body: CreateEnvironmentBody,
         response: { 202: CreateEnvironmentResponse, ...errorResponses },
@@ -59,7 +59,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/environments',
     {
-      preHandler: app.authorize('read'),
+      onRequest: app.authorize('read'),
       schema: {
         response: {
           200: Type.Object({ environments: Type.Array(EnvironmentView) }),
@@ -73,7 +73,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/environments/:name',
     {
-      preHandler: app.authorize('read'),
+      onRequest: app.authorize('read'),
       schema: { params: NameParams, response: { 200: EnvironmentView, ...errorResponses } },
     },
     async (request) => environmentView(await store.requireEnvironment(request.params.name)),
@@ -82,7 +82,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/v1/environments/:name',
     {
-      preHandler: app.authorize('deploy'),
+      onRequest: app.authorize('deploy'),
       schema: {
         params: NameParams,
         body: PatchEnvironmentBody,
@@ -123,7 +123,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/environments/:name/hooks',
     {
-      preHandler: app.authorize('deploy'),
+      onRequest: app.authorize('deploy'),
       schema: {
         params: NameParams,
         response: { 201: Type.Object({ deployHook: Type.String() }), ...errorResponses },
@@ -145,7 +145,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/v1/environments/:name',
     {
-      preHandler: app.authorize('deploy'),
+      onRequest: app.authorize('deploy'),
       schema: { params: NameParams, response: { 202: DeploymentView, ...errorResponses } },
     },
     async (request, reply) => {
@@ -161,7 +161,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/environments/:name/deployments',
     {
-      preHandler: app.authorize('read'),
+      onRequest: app.authorize('read'),
       schema: {
         params: NameParams,
         response: {
@@ -181,7 +181,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/environments/:name/deployments',
     {
-      preHandler: app.authorize('deploy'),
+      onRequest: app.authorize('deploy'),
       schema: {
         params: NameParams,
         body: DeploymentRequestBody,

@@ -24,8 +24,14 @@ export const EnvironmentName = Type.String({
   description: 'lowercase letters, digits and "-", 3 to 40 characters, starting with a letter',
 });
 
-export const NameParams = Type.Object({ name: Type.String() });
-export const IdParams = Type.Object({ id: Type.String() });
+export const DeploymentId = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'a deployment id (a UUID, as the API returned it)',
+});
+
+// Route parameters reach Redis as parts of key names: only well-formed ones get that far.
+export const NameParams = Type.Object({ name: EnvironmentName });
+export const IdParams = Type.Object({ id: DeploymentId });
 
 /** An object whose keys are not known in advance (config, outputs). */
 export const FreeObject = Type.Record(Type.String(), Type.Unknown());

@@ -228,13 +228,85 @@ describe('requests the API refuses', () => {
       /not found/,
     );
     await expectRefused(await h.api('/v1/environments/no-such-env/env'), 404, /not found/);
+    const unknownId = '00000000-0000-4000-8000-000000000000';
+    await expectRefused(
+      await h.api(`/v1/deployments/${unknownId}`),
+      404,
+      new RegExp(`deployment "${unknownId}" not found`),
+    );
+    await expectRefused(await h.api(`/v1/deployments/${unknownId}/events`), 404, /not found/);
+    await assertNothingQueued();
+  });
+
+  it('authenticates before it parses or validates anything', async () => {
+    const bad = { name: 'X', layers: { data: { target: 'mars' } }, extra: true };
+    await expectRefused(
+      await fetch(`${h.url}/v1/environments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(bad),
+      }),
+      401,
+      /missing bearer token/,
+    );
+    await expectRefused(
+      await fetch(`${h.url}/v1/environments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },
+        body: '{"not json',
+      }),
+      401,
+      /not valid/,
+    );
+    await expectRefused(
+      await create(bad, { authorization: 'Bearer viewer-token-0123456789' }),
+      403,
+      /lacks the "deploy" scope/,
+    );
+    await expectRefused(await fetch(`${h.url}/v1/deployments/not-an-id`), 401, /bearer/);
+    await assertNothingQueued();
+  });
+
+  it('refuses malformed route parameters before they reach Redis', async () => {
+    // Without the check this read the environment "x"'s lock key as if it were an environment.
+    await expectRefused(await h.api('/v1/environments/x:lock'), 400, /params\.name must be/);
+    await expectRefused(
+      await h.api('/v1/environments/UPPER/deployments', {
+        method: 'POST',
+        json: { operation: 'up' },
+      }),
+      400,
+      /params\.name/,
+    );
     await expectRefused(
       await h.api('/v1/deployments/no-such-id'),
-      404,
-      /deployment "no-such-id" not found/,
+      400,
+      /params\.id must be a deployment id/,
     );
-    await expectRefused(await h.api('/v1/deployments/no-such-id/events'), 404, /not found/);
-    await assertNothingQueued();
+    await expectRefused(
+      await h.api('/v1/deployments/x/cancel', { method: 'POST' }),
+      400,
+      /params\.id/,
+    );
+  });
+
+  it('keeps the global drift schedule whatever an environment is called', async () => {
+    const { maintenance } = h.app.strata;
+    await maintenance.scheduleSweep('0 4 * * *');
+    const sweepBefore = (await maintenance.queue.getJobSchedulers()).map((s) => s.key).sort();
+    const name = 'sweep';
+    const response = await create({
+      name,
+      layers: { storage: { target: 'local' } },
+      drift: { schedule: '30 1 * * *' },
+    });
+    assert.equal(response.status, 202);
+    await h.app.strata.lifecycle.queue.obliterate({ force: true });
+    const schedulers = await maintenance.queue.getJobSchedulers();
+    const patterns = Object.fromEntries(schedulers.map((s) => [s.key, s.pattern]));
+    for (const key of sweepBefore) assert.equal(patterns[key], '0 4 * * *', key);
+    assert.equal(schedulers.length, sweepBefore.length + 1);
+    assert.ok(schedulers.some((s) => s.pattern === '30 1 * * *'));
   });
 
   it('a deployment request with a bad operation or a layer the environment lacks', async () => {
