@@ -19,8 +19,70 @@ function fieldName(pointer: string): string {
     .join('');
 }
 
+/** The longest string a pattern is ever run on when its schema sets no maxLength of its own. */
+export const PATTERN_INPUT_LIMIT = 1024;
+/** The longest key of a config map (its keys are checked against a pattern too). */
+const KEY_LIMIT = 256;
+
+type SchemaNode = {
+  type?: string;
+  pattern?: string;
+  maxLength?: number;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  patternProperties?: Record<string, SchemaNode>;
+  additionalProperties?: SchemaNode | boolean;
+  anyOf?: SchemaNode[];
+};
+
+/**
+ * Strings longer than their field allows, found before any pattern runs: a regular expression
+ * can take time that grows faster than its input, and a hostile megabyte must not hold the
+ * process. Every string a pattern would see is bounded (its maxLength, or PATTERN_INPUT_LIMIT).
+ */
+export function overlongStrings(schema: SchemaNode, value: unknown, where: string): string[] {
+  if (typeof value === 'string') {
+    const limit = schema.maxLength ?? (schema.pattern ? PATTERN_INPUT_LIMIT : undefined);
+    return limit !== undefined && value.length > limit
+      ? [`${where}: must be at most ${limit} characters (got ${value.length})`]
+      : [];
+  }
+  const problems: string[] = [];
+  for (const alternative of schema.anyOf ?? []) {
+    problems.push(...overlongStrings(alternative, value, where));
+  }
+  if (Array.isArray(value)) {
+    if (schema.items) {
+      value.forEach((item, i) =>
+        problems.push(...overlongStrings(schema.items!, item, `${where}[${i}]`)),
+      );
+    }
+    return problems;
+  }
+  if (value === null || typeof value !== 'object') return problems;
+  const mapped = Object.values(schema.patternProperties ?? {})[0];
+  for (const [key, child] of Object.entries(value)) {
+    const field = where ? `${where}.${key}` : key;
+    const known = schema.properties?.[key];
+    if (known) {
+      problems.push(...overlongStrings(known, child, field));
+    } else if (mapped || schema.patternProperties) {
+      if (key.length > KEY_LIMIT) {
+        problems.push(
+          `${where}: key "${key.slice(0, 40)}…" is longer than ${KEY_LIMIT} characters`,
+        );
+      } else if (mapped) {
+        problems.push(...overlongStrings(mapped, child, field));
+      }
+    }
+  }
+  return problems;
+}
+
 /** Every problem with a config object against a schema, each naming its field. */
 export function schemaProblems(schema: TObject, value: unknown, prefix: string): string[] {
+  const overlong = overlongStrings(schema as SchemaNode, value, prefix);
+  if (overlong.length > 0) return overlong;
   return [...Value.Errors(schema, value)].map((error) => {
     const field = fieldName(error.path);
     const where = field ? `${prefix}.${field}` : prefix;

@@ -23,7 +23,7 @@ export const awsObservabilityConfig = Type.Object(
     logRetentionDays: logRetentionSchema(14),
     alarmEmail: Type.Optional(
       Type.String({
-        pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
+        pattern: '^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$',
         maxLength: 254,
         description: 'Subscribe this address to the alarm topic (AWS asks it to confirm)',
       }),

@@ -25,7 +25,10 @@ export const gcpObservability = defineLayer({
     {
       ...gcpCommon,
       notificationEmail: Type.Optional(
-        Type.String({ pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', description: 'Where alerts go.' }),
+        Type.String({
+          pattern: '^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$',
+          description: 'Where alerts go.',
+        }),
       ),
       uptimeChecks: Type.Array(UptimeCheck, {
         default: [],

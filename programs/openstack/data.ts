@@ -7,7 +7,8 @@ import { defineLayer, dependencyOutput } from '../types';
 import { postgresCloudInit } from './postgres-cloud-init';
 import { POSTGRES_VM_LOGIN_FIELDS, POSTGRES_VM_LOGIN_OUTPUTS } from './postgres-vm-config';
 
-const FLAVOR = '^[a-z][a-z0-9]*-[0-9]+[a-z0-9-]*$';
+// One reading of every string (no two ways to split the digits), so matching stays linear.
+const FLAVOR = '^[a-z][a-z0-9]*-[0-9][a-z0-9-]*$';
 const CRON = '^(\\S+\\s+){4}\\S+$';
 
 export const openstackData = defineLayer({

@@ -8,13 +8,18 @@ export const Target = StringEnum(TARGETS);
 export const Layer = StringEnum(LAYERS);
 
 export const Duration = Type.String({
+  maxLength: 12,
   pattern: '^[1-9][0-9]*(s|m|h|d)$',
   description: 'a duration such as 90s, 15m, 8h or 7d',
 });
 
 export const Source = Type.Object(
   {
-    repo: Type.String({ pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', description: 'owner/name' }),
+    repo: Type.String({
+      maxLength: 140,
+      pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$',
+      description: 'owner/name',
+    }),
     branch: Type.String({ minLength: 1, maxLength: 255 }),
   },
   { additionalProperties: false },
@@ -33,6 +38,7 @@ export const DriftPolicy = Type.Object(
     schedule: Type.Optional(
       Type.String({
         minLength: 1,
+        maxLength: 100,
         description:
           'cron pattern of this environment\'s drift check, or "off"; unset follows STRATA_DRIFT_SCHEDULE',
       }),
@@ -48,7 +54,7 @@ export const CreateEnvironmentBody = Type.Object(
   {
     name: EnvironmentName,
     stage: Type.Optional(Stage),
-    blueprint: Type.Optional(Type.String({ minLength: 1 })),
+    blueprint: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     layers: Type.Optional(
       Type.Object(Object.fromEntries(LAYERS.map((l) => [l, Type.Optional(LayerRequest)])), {
         additionalProperties: false,
