@@ -10,6 +10,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** Throws ConfigError when a layer's `check` found problems. */
+export function failOn(problems: string[]): void {
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** Items of a list whose `name` repeats an earlier one's, each named by its place. */
+export function usedTwice(items: { name: string }[], field: string): string[] {
+  const seen = new Set<string>();
+  return items.flatMap((item, i) => {
+    const repeated = seen.has(item.name);
+    seen.add(item.name);
+    return repeated ? [`${field}[${i}].name: "${item.name}" is used twice`] : [];
+  });
+}
+
 /** "/instances/0/flavor" -> "instances[0].flavor", the way users write config paths. */
 function fieldName(pointer: string): string {
   return pointer

@@ -49,6 +49,12 @@ export interface LayerDefinition<S extends TObject = TObject> {
    * zone ids): refused at POST /v1/environments when missing, never at plan time.
    */
   requiredToDeploy?: (keyof Static<S> & string)[];
+  /**
+   * Rules across fields the schema cannot state (min below max, names used twice, …): each
+   * problem names its field. POST and PATCH refuse with 400 before anything is queued; the
+   * program checks again, for the plain CLI.
+   */
+  check?: (config: Static<S>) => string[];
   program: (args: ProgramArgs<Static<S>>) => PulumiFn;
 }
 

@@ -52,6 +52,7 @@ export function validateLayers(layers: Partial<Record<LayerName, LayerSpec>>, st
     try {
       const definition = definitionFor(layer, spec.target);
       const resolved = resolveLayerConfig(definition, stage, spec.config);
+      problems.push(...(definition.check?.(resolved) ?? []));
       for (const key of definition.requiredToDeploy ?? []) {
         if (resolved[key] === undefined || resolved[key] === '') {
           problems.push(`layers.${layer}.config.${key}: required to deploy on ${spec.target}`);

@@ -8,6 +8,7 @@ import { AwsFargateService, type FargateServiceSpec } from '../components/aws-fa
 import { logRetentionSchema } from '../components/aws-log-retention';
 import { AWS_REGION_PATTERN, awsProvider, layerRegion } from '../components/aws-provider';
 import { POSTGRES_PORT, REDIS_PORT } from '../components/aws-security-tiers';
+import { failOn } from '../config';
 import {
   defineLayer,
   dependencyOutput,
@@ -195,48 +196,47 @@ function connectionOutputs(
   );
 }
 
-function checkNodeSizes(cfg: {
+function nodeSizeProblems(cfg: {
   nodeMinSize: number;
   nodeMaxSize: number;
   nodeDesiredSize: number;
-}) {
+}): string[] {
+  const problems: string[] = [];
   if (cfg.nodeMinSize > cfg.nodeMaxSize) {
-    throw new Error(
+    problems.push(
       `layers.compute.config.nodeMinSize: ${cfg.nodeMinSize} is above nodeMaxSize ${cfg.nodeMaxSize}`,
     );
-  }
-  if (cfg.nodeDesiredSize < cfg.nodeMinSize || cfg.nodeDesiredSize > cfg.nodeMaxSize) {
-    throw new Error(
+  } else if (cfg.nodeDesiredSize < cfg.nodeMinSize || cfg.nodeDesiredSize > cfg.nodeMaxSize) {
+    problems.push(
       `layers.compute.config.nodeDesiredSize: ${cfg.nodeDesiredSize} is outside ${cfg.nodeMinSize}-${cfg.nodeMaxSize}`,
     );
   }
+  return problems;
 }
 
-function checkServices(services: FargateServiceSpec[]) {
+function serviceProblems(services: FargateServiceSpec[]): string[] {
+  const problems: string[] = [];
   const seen = new Set<string>();
   let catchAll = 0;
   services.forEach((s, i) => {
     const field = `layers.compute.config.services[${i}]`;
-    if (seen.has(s.name)) throw new Error(`${field}.name: "${s.name}" is used twice`);
+    if (seen.has(s.name)) problems.push(`${field}.name: "${s.name}" is used twice`);
     seen.add(s.name);
     const [low, high] = FARGATE_MEMORY[s.cpu] ?? [0, 0];
     if (s.memory < low || s.memory > high) {
-      throw new Error(
-        `${field}.memory: ${s.cpu} CPU units take ${low}-${high} MiB, not ${s.memory}`,
-      );
+      problems.push(`${field}.memory: ${s.cpu} CPU units take ${low}-${high} MiB, not ${s.memory}`);
     }
     if (s.public && !s.pathPatterns) catchAll += 1;
     if (!s.public && s.pathPatterns) {
-      throw new Error(
-        `${field}.pathPatterns: only public services are routed by the load balancer`,
-      );
+      problems.push(`${field}.pathPatterns: only public services are routed by the load balancer`);
     }
   });
   if (catchAll > 1) {
-    throw new Error(
+    problems.push(
       'layers.compute.config.services: more than one public service without pathPatterns; give all but one pathPatterns',
     );
   }
+  return problems;
 }
 
 export const awsCompute = defineLayer({
@@ -297,8 +297,17 @@ export const awsCompute = defineLayer({
       description: 'CloudWatch log group of each service (ecs mode)',
     },
   ],
+  check: (cfg) =>
+    cfg.mode === 'eks'
+      ? nodeSizeProblems(cfg)
+      : serviceProblems(cfg.services as FargateServiceSpec[]),
   program: (args) => async () => {
     const cfg = args.config;
+    failOn(
+      cfg.mode === 'eks'
+        ? nodeSizeProblems(cfg)
+        : serviceProblems(cfg.services as FargateServiceSpec[]),
+    );
     const region = layerRegion(args, cfg.region);
     const provider = awsProvider(args, 'compute', region);
     const opts = { providers: [provider] };
@@ -308,7 +317,6 @@ export const awsCompute = defineLayer({
     const publicSubnetIds = dependencyOutput<string[]>(args, 'network', 'publicSubnetIds');
 
     if (cfg.mode === 'eks') {
-      checkNodeSizes(cfg);
       const eksCluster = new AwsEksCluster(
         `${name}-eks`,
         {
@@ -358,7 +366,6 @@ export const awsCompute = defineLayer({
     }
 
     const services = cfg.services as FargateServiceSpec[];
-    checkServices(services);
     const secretsPath = `/strata/${name}`;
     const platform = new AwsEcsPlatform(
       `${name}-ecs`,

@@ -4,6 +4,7 @@ import { AWS_REGION_PATTERN, awsProvider, DEFAULT_AWS_REGION } from '../componen
 import { AwsSecurityTiers } from '../components/aws-security-tiers';
 import { AwsVpc } from '../components/aws-vpc';
 import { AwsWebAcl } from '../components/aws-web-acl';
+import { ConfigError } from '../config';
 import { defineLayer } from '../types';
 
 const IPV4 = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
@@ -130,15 +131,21 @@ export const awsNetwork = defineLayer({
     },
     { name: 'wafAclArn', env: 'WAF_ACL_ARN', description: 'WAFv2 web ACL ARN, when enabled' },
   ],
+  check: (cfg) =>
+    cfg.availabilityZones && cfg.availabilityZones.length < cfg.azCount
+      ? [
+          `layers.network.config.availabilityZones: lists ${cfg.availabilityZones.length} zones but azCount is ${cfg.azCount}`,
+        ]
+      : [],
   program: (args) => async () => {
     const cfg = args.config;
     const zones = (
       cfg.availabilityZones ?? ['a', 'b', 'c', 'd', 'e', 'f'].map((l) => `${cfg.region}${l}`)
     ).slice(0, cfg.azCount);
     if (zones.length < cfg.azCount) {
-      throw new Error(
+      throw new ConfigError([
         `layers.network.config.availabilityZones: lists ${zones.length} zones but azCount is ${cfg.azCount}`,
-      );
+      ]);
     }
     const provider = awsProvider(args, 'network', cfg.region);
     const opts = { providers: [provider] };

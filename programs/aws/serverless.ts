@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { AwsLambdaFunction, type LambdaFunctionSpec } from '../components/aws-lambda-function';
 import { logRetentionSchema } from '../components/aws-log-retention';
 import { AWS_REGION_PATTERN, awsProvider, layerRegion } from '../components/aws-provider';
+import { failOn, usedTwice } from '../config';
 import { defineLayer, dependencyOutput } from '../types';
 
 const HELLO = "exports.handler = async () => ({ statusCode: 200, body: 'ok' });\n";
@@ -104,15 +105,10 @@ export const awsServerless = defineLayer({
     },
     { name: 'functionNames', env: 'FUNCTION_NAMES', description: 'Deployed Lambda function names' },
   ],
+  check: (cfg) => usedTwice(cfg.functions, 'layers.serverless.config.functions'),
   program: (args) => async () => {
     const cfg = args.config;
-    const names = new Set<string>();
-    cfg.functions.forEach((f, i) => {
-      if (names.has(f.name)) {
-        throw new Error(`layers.serverless.config.functions[${i}].name: "${f.name}" is used twice`);
-      }
-      names.add(f.name);
-    });
+    failOn(usedTwice(cfg.functions, 'layers.serverless.config.functions'));
     const provider = awsProvider(args, 'serverless', layerRegion(args, cfg.region));
     const opts = { providers: [provider] };
     const vpc = cfg.vpcAccess

@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { Type } from '@sinclair/typebox';
 import { AwsPrivateBucket } from '../components/aws-private-bucket';
 import { AWS_REGION_PATTERN, awsProvider, layerRegion } from '../components/aws-provider';
+import { failOn } from '../config';
 import { defineLayer } from '../types';
 
 export const awsStorageConfig = Type.Object(
@@ -71,6 +72,26 @@ export const awsStorageConfig = Type.Object(
   { additionalProperties: false },
 );
 
+/** Objects move to cheaper classes, then expire, in that order. */
+function lifecycleProblems(cfg: {
+  transitionToIaDays: number;
+  transitionToGlacierDays: number;
+  expirationDays?: number;
+}): string[] {
+  const problems: string[] = [];
+  if (cfg.transitionToGlacierDays <= cfg.transitionToIaDays) {
+    problems.push(
+      `layers.storage.config.transitionToGlacierDays: must be greater than transitionToIaDays (${cfg.transitionToIaDays})`,
+    );
+  }
+  if (cfg.expirationDays !== undefined && cfg.expirationDays <= cfg.transitionToGlacierDays) {
+    problems.push(
+      `layers.storage.config.expirationDays: must be greater than transitionToGlacierDays (${cfg.transitionToGlacierDays})`,
+    );
+  }
+  return problems;
+}
+
 export const awsStorage = defineLayer({
   target: 'aws',
   layer: 'storage',
@@ -100,18 +121,10 @@ export const awsStorage = defineLayer({
       description: 'Secret access key of the bucket user',
     },
   ],
+  check: lifecycleProblems,
   program: (args) => async () => {
     const cfg = args.config;
-    if (cfg.transitionToGlacierDays <= cfg.transitionToIaDays) {
-      throw new Error(
-        `layers.storage.config.transitionToGlacierDays: must be greater than transitionToIaDays (${cfg.transitionToIaDays})`,
-      );
-    }
-    if (cfg.expirationDays !== undefined && cfg.expirationDays <= cfg.transitionToGlacierDays) {
-      throw new Error(
-        `layers.storage.config.expirationDays: must be greater than transitionToGlacierDays (${cfg.transitionToGlacierDays})`,
-      );
-    }
+    failOn(lifecycleProblems(cfg));
     const region = layerRegion(args, cfg.region);
     const provider = awsProvider(args, 'storage', region);
     const opts = { providers: [provider] };

@@ -2,6 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { Type } from '@sinclair/typebox';
+import { ConfigError } from '../config';
 import { defineLayer, optionalDependencyOutput } from '../types';
 import { gcpCommon, gcpName } from './common';
 
@@ -107,8 +108,12 @@ export const gcpData = defineLayer({
     },
     { name: 'firestoreDatabase', env: 'FIRESTORE_DATABASE', description: 'Firestore database ID.' },
   ],
+  check: (c) =>
+    c.postgres || c.firestore ? [] : ['layers.data.config: enable postgres, firestore or both'],
   program: (args) => async () => {
     const c = args.config;
+    if (!c.postgres && !c.firestore)
+      throw new ConfigError(['layers.data.config: enable postgres, firestore or both']);
     const project = c.project;
     const outputs: Record<string, unknown> = {};
     if (c.postgres) {
@@ -197,7 +202,6 @@ export const gcpData = defineLayer({
         });
       }
     }
-    if (!c.postgres && !c.firestore) throw new Error('data: enable postgres, firestore or both');
     return outputs;
   },
 });

@@ -1,8 +1,9 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { GcpFunction } from '../components/gcp-function';
+import { failOn } from '../config';
 import { defineLayer, optionalDependencyOutput } from '../types';
 import { gcpCommon, gcpName } from './common';
 
@@ -86,6 +87,40 @@ const Schedule = Type.Object(
   { additionalProperties: false },
 );
 
+/** Functions and schedules may only name what this layer defines. */
+function referenceProblems(c: {
+  topics: string[];
+  functions: Static<typeof FunctionSpec>[];
+  schedules: Static<typeof Schedule>[];
+}): string[] {
+  const problems: string[] = [];
+  const field = 'layers.serverless.config';
+  c.functions.forEach((f, i) => {
+    if (f.trigger === 'pubsub' && (!f.topic || !c.topics.includes(f.topic))) {
+      problems.push(
+        `${field}.functions[${i}].topic: function ${f.name} needs a topic from \`topics\``,
+      );
+    }
+    if ((f.sourceBucket === undefined) !== (f.sourceObject === undefined)) {
+      problems.push(
+        `${field}.functions[${i}]: function ${f.name} needs both sourceBucket and sourceObject`,
+      );
+    }
+  });
+  c.schedules.forEach((s, i) => {
+    const target = s.function ?? s.topic;
+    const known = s.function
+      ? c.functions.some((f) => f.name === s.function && f.trigger === 'http')
+      : c.topics.includes(s.topic ?? '');
+    if (!target || !known || (s.function && s.topic)) {
+      problems.push(
+        `${field}.schedules[${i}]: schedule ${s.name} needs exactly one http \`function\` or \`topic\` it defines`,
+      );
+    }
+  });
+  return problems;
+}
+
 export const gcpServerless = defineLayer({
   target: 'gcp',
   layer: 'serverless',
@@ -133,28 +168,11 @@ export const gcpServerless = defineLayer({
     { name: 'functionUrls', env: 'FUNCTION_URLS', description: 'name=url pairs, comma-separated.' },
     { name: 'topics', env: 'PUBSUB_TOPICS', description: 'Topic IDs, comma-separated.' },
   ],
+  check: referenceProblems,
   program: (args) => async () => {
     const c = args.config;
     const project = c.project;
-    for (const f of c.functions) {
-      if (f.trigger === 'pubsub' && (!f.topic || !c.topics.includes(f.topic))) {
-        throw new Error(`serverless: function ${f.name} needs a topic from \`topics\``);
-      }
-      if ((f.sourceBucket === undefined) !== (f.sourceObject === undefined)) {
-        throw new Error(`serverless: function ${f.name} needs both sourceBucket and sourceObject`);
-      }
-    }
-    for (const s of c.schedules) {
-      const target = s.function ?? s.topic;
-      const known = s.function
-        ? c.functions.some((f) => f.name === s.function && f.trigger === 'http')
-        : c.topics.includes(s.topic ?? '');
-      if (!target || !known || (s.function && s.topic)) {
-        throw new Error(
-          `serverless: schedule ${s.name} needs exactly one http \`function\` or \`topic\` it defines`,
-        );
-      }
-    }
+    failOn(referenceProblems(c));
 
     const topics = new Map(
       c.topics.map((t) => [

@@ -94,6 +94,12 @@ export const openstackCompute = defineLayer({
     },
     { name: 'servicePort', env: 'SERVICE_PORT', description: 'servicePort of serviceInstance.' },
   ],
+  check: (c) =>
+    c.serviceInstance && !c.instances.some((g) => g.name === c.serviceInstance)
+      ? [
+          `layers.compute.config.serviceInstance: "${c.serviceInstance}" is not one of the instances`,
+        ]
+      : [],
   program: (args) => async () => {
     const c = args.config;
     const region = c.region;
