@@ -69,6 +69,11 @@ export interface Approval {
   requestedAt: string;
   /** Per layer, the steps of the preview that was shown for approval. */
   plannedSteps: Partial<Record<LayerName, PlannedStep[]>>;
+  /**
+   * The layers and their config as the preview ran them: the apply runs with exactly these,
+   * whatever the environment's config became meanwhile.
+   */
+  layers?: Partial<Record<LayerName, LayerSpec>>;
   approvedBy?: string;
   approvedAt?: string;
   rejectedBy?: string;

@@ -29,6 +29,8 @@ export interface Settings {
   layerTimeoutMs: number;
   /** Deployments one worker process runs at once. */
   workerConcurrency: number;
+  /** Whether the token that asked for a deployment may also approve it. */
+  allowSelfApproval: boolean;
 }
 
 export class SettingsError extends Error {
@@ -99,6 +101,12 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
       `STRATA_WORKER_CONCURRENCY must be a whole number of at least 1, got "${env.STRATA_WORKER_CONCURRENCY}"`,
     );
   }
+  const selfApproval = env.STRATA_ALLOW_SELF_APPROVAL ?? 'true';
+  if (selfApproval !== 'true' && selfApproval !== 'false') {
+    throw new SettingsError(
+      `STRATA_ALLOW_SELF_APPROVAL must be true or false, got "${env.STRATA_ALLOW_SELF_APPROVAL}"`,
+    );
+  }
   const stateDir = path.join(dataDir, 'state');
   if (!env.PULUMI_BACKEND_URL) fs.mkdirSync(stateDir, { recursive: true });
   return {
@@ -119,5 +127,6 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     driftSchedule: env.STRATA_DRIFT_SCHEDULE ?? '0 4 * * *',
     layerTimeoutMs,
     workerConcurrency,
+    allowSelfApproval: selfApproval === 'true',
   };
 }

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { FINAL_STATUSES } from '../../core/domain';
 import { EventLog } from '../../core/event-log';
 import { ConflictError } from '../../core/errors';
-import { BadRequestError } from '../errors';
+import { BadRequestError, ForbiddenError } from '../errors';
 import { errorResponses, IdParams } from '../schemas/common';
 import { DeploymentView } from '../schemas/deployment';
 import { deploymentView } from '../views';
@@ -114,6 +114,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const { id } = request.params;
       const current = await store.requireDeployment(id);
       const approver = request.principal?.name ?? 'api';
+      if (
+        !app.strata.settings.allowSelfApproval &&
+        current.trigger.kind === 'api' &&
+        current.trigger.actor === approver
+      ) {
+        throw new ForbiddenError(
+          `token "${approver}" asked for deployment ${id} and may not approve it too (STRATA_ALLOW_SELF_APPROVAL=false): another token with the deploy scope must approve it`,
+        );
+      }
       const approved = await lifecycle.approve(id, approver);
       if (!approved) {
         throw new ConflictError(`deployment ${id} is ${current.status}, not pending_approval`);

@@ -113,6 +113,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         if (drift !== undefined) next = { ...next, driftPolicy: { ...next.driftPolicy, ...drift } };
         return next;
       });
+      if (config) {
+        // What waits for approval was previewed with the old config: approving it now would
+        // approve something else than what is shown.
+        for (const id of await app.strata.redis.smembers(
+          app.strata.keys.environmentAwaiting(env.name),
+        )) {
+          await lifecycle.endWaiting(id, 'superseded', {
+            error: `the environment's config changed (PATCH by ${request.principal?.name ?? 'api'}) while it waited for approval; deploy again to preview the new config`,
+          });
+        }
+      }
       if (source !== undefined) await store.reindexSource(env.name, before.source, env.source);
       if (ttl !== undefined) await maintenance.scheduleExpiry(env);
       if (drift !== undefined) await maintenance.scheduleDrift(env);

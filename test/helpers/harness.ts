@@ -49,7 +49,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const url = `http://127.0.0.1:${address.port}`;
   const worker =
     options.worker === false ? undefined : await startWorker({ settings, logger, queueName });
-  return {
+  const harness: Harness = {
     url,
     settings,
     queueName,
@@ -66,13 +66,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return fetch(`${url}${pathname}`, { ...init, headers, body });
     },
     async close() {
-      await worker?.close();
+      // The worker a test may have replaced, not necessarily the first one.
+      await harness.worker?.close();
       await app.close();
       const queue = app.strata.lifecycle.queue;
       await queue.obliterate({ force: true }).catch(() => undefined);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 export interface SseEvent {

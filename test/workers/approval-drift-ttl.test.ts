@@ -86,7 +86,10 @@ describe('approvals, drift and TTL', () => {
       method: 'PATCH',
       json: { drift: { schedule: 'off' } },
     });
+    // A destroy of an environment that requires approval is held for approval too.
     const cleanup = await post(name, { operation: 'destroy' });
+    await waitForDeployment(h, cleanup.id, 60_000, ['pending_approval']);
+    await h.api(`/v1/deployments/${cleanup.id}/approve`, { method: 'POST' });
     assert.equal((await waitForDeployment(h, cleanup.id)).status, 'succeeded');
     await h.app.strata.store.deleteEnvironment(name);
   });

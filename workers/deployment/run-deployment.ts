@@ -48,18 +48,28 @@ export async function runDeployment(
     'deployment started',
   );
   const destroying = deployment.operation === 'destroy';
-  // Environments that require approval preview an `up` first and hold it for a decision.
+  // Environments that require approval preview an `up` or a destroy first and hold it for a
+  // decision; a destroy because the TTL ran out is not held (the TTL was the decision).
   const needsApproval =
-    deployment.operation === 'up' && env.requireApproval && !deployment.approval?.approvedBy;
-  const operation = needsApproval ? 'preview' : deployment.operation;
-  const changesState = operation !== 'preview' && operation !== 'drift';
-  if (destroying || operation === 'up') {
+    env.requireApproval &&
+    !deployment.approval?.approvedBy &&
+    (deployment.operation === 'up' || (destroying && deployment.trigger.kind !== 'ttl'));
+  const operation = needsApproval
+    ? destroying
+      ? 'preview-destroy'
+      : 'preview'
+    : deployment.operation;
+  const changesState =
+    operation !== 'preview' && operation !== 'preview-destroy' && operation !== 'drift';
+  if (changesState && (destroying || operation === 'up')) {
     env = await record.environment((e) => ({
       ...e,
       status: destroying ? 'destroying' : 'provisioning',
     }));
   }
-  const current: EnvironmentRecord = env;
+  // An approved apply runs the layers and config the approver saw.
+  const approvedLayers = deployment.approval?.approvedBy ? deployment.approval.layers : undefined;
+  const current: EnvironmentRecord = approvedLayers ? { ...env, layers: approvedLayers } : env;
   const outputs: Partial<Record<LayerName, StackOutputs>> = {
     ...((await ctx.store.getBundle(current.name))?.outputs ?? {}),
   };
@@ -97,8 +107,10 @@ export async function runDeployment(
       );
       if (fencedOut()) throw new FencedError('the attempt lost its environment');
       if (result.steps) plannedSteps[layer] = result.steps;
-      if (destroying) delete outputs[layer];
-      else if (changesState) outputs[layer] = result.outputs;
+      if (changesState) {
+        if (destroying) delete outputs[layer];
+        else outputs[layer] = result.outputs;
+      }
       if (result.drift) drift = true;
       await record.layerRun(layer, {
         status: 'succeeded',
@@ -144,7 +156,11 @@ export async function runDeployment(
   if (fencedOut()) throw new FencedError('the attempt lost its environment');
 
   if (needsApproval && outcome === 'succeeded') {
-    await attempt.holdForApproval({ requestedAt: new Date().toISOString(), plannedSteps });
+    await attempt.holdForApproval({
+      requestedAt: new Date().toISOString(),
+      plannedSteps,
+      layers: current.layers,
+    });
     log.info('deployment previewed and held for approval');
     return;
   }
@@ -221,6 +237,6 @@ function layerConfig(env: EnvironmentRecord, layer: LayerName) {
 
 /** For an approved `up`: a fresh preview must announce exactly the steps the approver saw. */
 function expectedSteps(deployment: DeploymentRecord, operation: string, layer: LayerName) {
-  const approved = operation === 'up' ? deployment.approval : undefined;
+  const approved = operation === 'up' || operation === 'destroy' ? deployment.approval : undefined;
   return approved?.approvedBy ? { expectedSteps: approved.plannedSteps[layer] ?? [] } : {};
 }

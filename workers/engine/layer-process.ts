@@ -187,7 +187,10 @@ async function openStack(task: LayerTask): Promise<Stack> {
     runtime: {
       dataDir: task.dataDir,
       localPostgresUrl: task.localPostgresUrl,
-      preview: task.operation === 'preview' || task.operation === 'drift',
+      preview:
+        task.operation === 'preview' ||
+        task.operation === 'preview-destroy' ||
+        task.operation === 'drift',
     },
   });
   const workDir = prepareWorkDir(task);
@@ -285,7 +288,16 @@ async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
       const result = await stack.refresh(common);
       return { changes: summary(result.summary.resourceChanges), outputs: await stack.outputs() };
     }
+    case 'preview-destroy': {
+      const { changes, steps } = await previewSteps(stack, common, 'destroy');
+      return { changes, steps, outputs: await stack.outputs() };
+    }
     case 'destroy': {
+      if (task.expectedSteps) {
+        const fresh = await previewSteps(stack, common, 'destroy');
+        const difference = planDifference(task.expectedSteps, fresh.steps);
+        if (difference) throw new Error(difference);
+      }
       const result = await stack.destroy(common);
       // The stack is empty now; removing it keeps the backend free of dead environments.
       await stack.workspace.removeStack(stack.name);
@@ -333,22 +345,24 @@ function changedKeys(
     .sort();
 }
 
-/** A preview as `up` would see it (refresh first), with the steps it announces. */
+/** A preview as `up` (or `destroy`) would see it (refresh first), with the steps it announces. */
 async function previewSteps(
   stack: Stack,
   common: { onEvent: (event: EngineEvent) => void; signal: AbortSignal; color: 'never' },
+  of: 'up' | 'destroy' = 'up',
 ): Promise<{ changes: ChangeSummary; steps: PlannedStep[] }> {
   const steps: PlannedStep[] = [];
-  const result = await stack.preview({
+  const options = {
     ...common,
     refresh: true,
-    onEvent: (event) => {
+    onEvent: (event: EngineEvent) => {
       const step = event.resourcePreEvent?.metadata;
       if (step && step.op !== 'same' && step.op !== 'refresh')
         steps.push({ urn: step.urn, op: step.op });
       common.onEvent(event);
     },
-  });
+  };
+  const result = of === 'up' ? await stack.preview(options) : await stack.previewDestroy(options);
   return { changes: summary(result.changeSummary), steps };
 }
 

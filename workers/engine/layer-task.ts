@@ -16,7 +16,8 @@ export interface LayerTask {
   stage: Stage;
   layer: LayerName;
   target: TargetName;
-  operation: Operation;
+  /** The deployment's operation, or the preview of a destroy held for approval. */
+  operation: Operation | 'preview-destroy';
   /** Resolved config (defaults, preset, environment's values, enforced). */
   config: JsonObject;
   inputs: Partial<Record<LayerName, StackOutputs>>;
@@ -24,7 +25,7 @@ export interface LayerTask {
   localPostgresUrl: string;
   backendUrl: string;
   /**
-   * For an approved `up`: the steps the approver saw. A fresh preview must announce exactly
+   * For an approved `up` or `destroy`: the steps the approver saw. A fresh preview must announce exactly
    * these before anything is applied.
    */
   expectedSteps?: PlannedStep[];
