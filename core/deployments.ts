@@ -11,6 +11,7 @@ import type {
 } from './domain';
 import { LAYERS } from './domain';
 import type { EventLog } from './event-log';
+import { recordDeploymentEndQuietly } from './metrics';
 import { keys } from './redis-keys';
 import type { Store } from './store';
 
@@ -140,6 +141,7 @@ export class Deployments {
       return { ...d, ...details, status, finishedAt: new Date().toISOString() };
     });
     if (!ended) return undefined;
+    await recordDeploymentEndQuietly(this.redis, this.queueName, record);
     await this.leaveLine(record);
     await this.redis.srem(keys.environmentAwaiting(record.environment), id);
     // A job already taken by a worker is locked and stays; the worker skips ended deployments.

@@ -5,7 +5,7 @@ import { EventLog } from '../../core/event-log';
 import { keys } from '../../core/redis-keys';
 import { ConflictError } from '../../core/store';
 import { BadRequestError } from '../errors';
-import { errorResponses, IdParams } from '../schemas/common';
+import { errorResponses, IdParams, StringEnum } from '../schemas/common';
 import { DeploymentView } from '../schemas/deployment';
 import { deploymentView } from '../views';
 
@@ -38,7 +38,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             Type.String({ description: 'same as the Last-Event-ID header' }),
           ),
         }),
-        response: { ...errorResponses },
+        response: {
+          200: {
+            description:
+              'Server-Sent Events: `id:` a sequence, `event:` engine, layer, deployment or end, `data:` JSON',
+            content: {
+              'text/event-stream': {
+                // Schemathesis and OpenAPI 3.2 read this as the schema of each event.
+                schema: Type.Object({
+                  id: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+                  event: StringEnum(['engine', 'layer', 'deployment', 'end'] as const),
+                  data: Type.String({ contentMediaType: 'application/json' }),
+                }),
+              },
+            },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {

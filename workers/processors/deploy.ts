@@ -1,6 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import { newDeployment, type DeployJobData } from '../../core/deployments';
 import { expiryAfter } from '../../core/maintenance';
+import { recordDeploymentEndQuietly } from '../../core/metrics';
 import {
   FINAL_STATUSES,
   type DeploymentRecord,
@@ -222,6 +223,13 @@ async function execute(
     }));
   }
   await finish(ctx, deployment.id, status, status === 'failed' ? failure : undefined, append);
+  await recordDeploymentEndQuietly(
+    ctx.redis,
+    ctx.deployments.queueName,
+    await ctx.store.getDeployment(deployment.id),
+    env,
+    (err) => log.warn({ err }, 'could not count the deployment in the metrics'),
+  );
   log.info({ status }, 'deployment finished');
   if (deployment.forget && status === 'succeeded') {
     await ctx.maintenance.forget(env.name);
