@@ -9,7 +9,9 @@ COPY programs programs
 COPY server server
 COPY workers workers
 COPY test test
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+COPY web web
+COPY scripts/build-web.mjs scripts/build-web.mjs
+RUN npx tsc -p tsconfig.json && npx tsc -p web/tsconfig.json && node scripts/build-web.mjs && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
 ARG PULUMI_VERSION=3.259.0
