@@ -8,6 +8,7 @@ COPY core core
 COPY programs programs
 COPY server server
 COPY workers workers
+COPY cli cli
 COPY test test
 COPY web web
 COPY scripts/build-web.mjs scripts/build-web.mjs
