@@ -90,9 +90,14 @@ interface RunResult {
   output: string;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -143,6 +148,8 @@ describe('Schemathesis against the OpenAPI document', () => {
         '--request-timeout',
         '20',
         '--no-color',
+        '--generation-database',
+        'none',
         '--report',
         'junit',
         '--report-dir',
@@ -160,6 +167,7 @@ describe('Schemathesis against the OpenAPI document', () => {
           settings.bundleKey,
         ].join('\n'),
       },
+      reportDir,
     );
     fs.writeFileSync(path.join(reportDir, 'output.txt'), result.output);
     assert.equal(result.code, 0, result.output.slice(-6000));
