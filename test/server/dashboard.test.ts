@@ -199,6 +199,7 @@ describe('dashboard in a real browser', () => {
   });
 
   it('destroys an environment from its page', async () => {
+    const first = created[0];
     for (const name of [...created]) {
       await page.goto(`${h.url}/#/environments/${name}`);
       await page.waitForSelector('button:has-text("Destroy")');
@@ -206,7 +207,7 @@ describe('dashboard in a real browser', () => {
       await page.waitForURL(/#\/deployments\//);
       await page.waitForSelector('#stream-end', { timeout: LONG });
       assert.equal(await page.textContent('#stream-end'), 'Deployment succeeded.');
-      if (name === created[0]) await shot('06-destroy');
+      if (name === first) await shot('06-destroy');
       const gone = await h.api(`/v1/environments/${name}`);
       assert.equal(gone.status, 404);
       created.splice(created.indexOf(name), 1);

@@ -25,11 +25,19 @@ function summaryLine(changes: Record<string, number>): string {
     .join(', ');
 }
 
-function LayerBlock({ layer, preview, env }: { layer: LayerLog; preview: boolean; env: string }) {
+const VERBS: Record<string, string> = {
+  destroy: 'Destroying',
+  refresh: 'Refreshing',
+  drift: 'Checking drift',
+};
+
+function LayerBlock(props: { layer: LayerLog; preview: boolean; env: string; operation: string }) {
+  const { layer, preview, env, operation } = props;
+  const verb = preview ? 'Previewing' : (VERBS[operation] ?? 'Updating');
   const steps = [...layer.steps.values()];
   return html`<section class="layer-log" data-layer=${layer.layer}>
     <div class="layer-head">
-      <strong>${preview ? 'Previewing' : 'Updating'} (${env}.${layer.layer})</strong>
+      <strong>${verb} (${env}.${layer.layer})</strong>
       ${badge(layer.status)}
     </div>
     <table class="steps">
@@ -221,7 +229,7 @@ export function DeploymentPage({ id, me }: { id: string; me: Me }) {
         }
       </div>
       ${layers.length === 0 && html`<p class="muted">${running ? 'waiting for the engine…' : 'no engine events'}</p>`}
-      ${layers.map((layer) => html`<${LayerBlock} layer=${layer} preview=${preview} env=${deployment.environment} />`)}
+      ${layers.map((layer) => html`<${LayerBlock} layer=${layer} preview=${preview} env=${deployment.environment} operation=${deployment.operation} />`)}
       ${log.ended && html`<p class="end" id="stream-end">Deployment ${log.status}.</p>`}
     </section>
   </main>`;
