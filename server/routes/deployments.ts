@@ -11,6 +11,7 @@ import { deploymentView } from '../views';
 
 const KEEPALIVE_MS = 15_000;
 const READ_BLOCK_MS = 5_000;
+const FINISHED_BLOCK_MS = 500;
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, deployments, redis } = app.strata;
@@ -86,9 +87,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       request.raw.on('close', stop);
       const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
       let seq = last;
+      // A finished deployment has nothing more to wait for: short reads.
+      const blockMs = FINAL_STATUSES.has(deployment.status) ? FINISHED_BLOCK_MS : READ_BLOCK_MS;
+      let caughtUpBefore = false;
       try {
         while (open) {
-          const batch = await log.read(id, seq, READ_BLOCK_MS);
+          const batch = await log.read(id, seq, blockMs);
           for (const event of batch) {
             raw.write(`id: ${event.seq}\nevent: ${event.kind}\ndata: ${event.data}\n\n`);
             seq = event.seq;
@@ -98,12 +102,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             // A finished deployment whose events have expired still ends its stream.
             const current = await store.getDeployment(id);
             const expired = (await redis.exists(keys.events(id))) === 0;
-            if (!current || (FINAL_STATUSES.has(current.status) && expired)) {
+            // A client resuming at or past the end of a finished deployment has everything.
+            // Twice in a row, so an `end` being written just now is still delivered.
+            const written = Number((await redis.get(keys.eventSequence(id))) ?? 0);
+            const caughtUp = !!current && FINAL_STATUSES.has(current.status) && written <= seq;
+            if (
+              !current ||
+              (FINAL_STATUSES.has(current.status) && expired) ||
+              (caughtUp && caughtUpBefore)
+            ) {
               raw.write(
                 `event: end\ndata: ${JSON.stringify({ status: current?.status ?? deployment.status })}\n\n`,
               );
               open = false;
             }
+            caughtUpBefore = caughtUp;
           }
         }
       } catch (error) {

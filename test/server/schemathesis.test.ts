@@ -158,6 +158,7 @@ describe('Schemathesis against the OpenAPI document', () => {
       {
         ...process.env,
         SCHEMATHESIS_HOOKS: 'schemathesis_hooks',
+        STRATA_FUZZ_DEPLOYMENT: DEPLOYMENT_ID,
         PYTHONPATH: path.join(REPO_ROOT, 'test', 'server'),
         STRATA_FUZZ_SECRETS: [
           ADMIN_TOKEN,

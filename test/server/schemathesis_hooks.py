@@ -5,6 +5,7 @@ password), given in STRATA_FUZZ_SECRETS separated by newlines.
 """
 
 import os
+import re
 
 import schemathesis
 
@@ -22,3 +23,20 @@ def no_secret_in_response(ctx, response, case):
                 f"{case.method} {case.formatted_path} answered with a secret ({secret[:4]}…)"
             )
     return None
+
+
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+SEEDED_DEPLOYMENT = os.environ.get("STRATA_FUZZ_DEPLOYMENT", "")
+
+
+@schemathesis.hook
+def map_path_parameters(context, path_parameters):
+    """The event stream of a deployment that never ends (nothing runs them here) stays open by
+    design, so the fuzzer streams only the seeded, finished deployment or unknown ids."""
+    operation = context.operation
+    if operation is None or not operation.path.endswith("/events") or not path_parameters:
+        return path_parameters
+    value = str(path_parameters.get("id", ""))
+    if UUID.match(value) and value != SEEDED_DEPLOYMENT:
+        return {**path_parameters, "id": SEEDED_DEPLOYMENT}
+    return path_parameters
