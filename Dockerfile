@@ -8,7 +8,10 @@ COPY core core
 COPY programs programs
 COPY server server
 COPY workers workers
+COPY cli cli
 COPY test test
+COPY web web
+COPY scripts/build-web.mjs scripts/build-web.mjs
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -14,6 +14,7 @@ import {
 import { ConflictError, FencedError, NotFoundError } from './errors';
 import { EVENT_RETENTION_SECONDS, type EventKind } from './event-log';
 import { luaScript } from './lua-script';
+import { recordDeploymentEndQuietly } from './metrics';
 import type { RedisKeys } from './redis-keys';
 
 export interface DeployJobData {
@@ -238,6 +239,7 @@ export class DeploymentLifecycle {
       return { next, ops: 'X', events: endEvents(next) };
     });
     if (!changed) return undefined;
+    await this.counted(record);
     // A job already taken by a worker is locked and stays; it finds the deployment ended.
     if (record.job) await this.queue.remove(record.job).catch(() => 0);
     return record;
@@ -364,7 +366,16 @@ export class DeploymentLifecycle {
       };
       return { next, ops: 'X', events: endEvents(next) };
     });
-    return changed ? record : undefined;
+    if (!changed) return undefined;
+    await this.counted(record);
+    return record;
+  }
+
+  /** Counts an ended deployment in the installation's metrics; never fails the caller. */
+  async counted(record: DeploymentRecord): Promise<void> {
+    const raw = await this.redis.get(this.keys.environment(record.environment)).catch(() => null);
+    const env = raw === null ? undefined : (JSON.parse(raw) as Pick<EnvironmentRecord, 'layers'>);
+    await recordDeploymentEndQuietly(this.redis, this.queueName, record, env);
   }
 
   /**
@@ -555,6 +566,7 @@ export class Attempt {
     );
     this.record = record;
     this.released = true;
+    await this.lifecycle.counted(record);
     return record;
   }
 

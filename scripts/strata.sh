@@ -113,6 +113,39 @@ ensure_postgres() {
     die "PostgreSQL did not start; see $pgdata/server.log"
 }
 
+# The dashboard's browser test drives Debian's Chromium through playwright-core.
+ensure_chromium() {
+  if [ -n "${STRATA_CHROMIUM:-}" ] && [ -x "$STRATA_CHROMIUM" ]; then return; fi
+  local bin
+  bin="$(command -v chromium || command -v chromium-browser || true)"
+  if [ -z "$bin" ]; then
+    say "installing chromium (the dashboard's browser test)"
+    apt_install chromium || die "Chromium is needed by the dashboard test: install it (Debian: apt-get install chromium) or set STRATA_CHROMIUM"
+    bin="$(command -v chromium)"
+  fi
+  export STRATA_CHROMIUM="$bin"
+}
+
+# Schemathesis fuzzes the API from its OpenAPI document; it lives in a venv in the cache.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+  local venv="$cache/venv"
+  if [ "$("$venv/bin/st" --version 2>/dev/null)" = "st, version $SCHEMATHESIS_VERSION" ]; then return; fi
+  say "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
+  command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv ||
+    die "Python 3 is needed by the API fuzzing test: install python3 and python3-venv"
+  rm -rf "$venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    # Debian's python3 makes venvs only with python3-venv.
+    rm -rf "$venv"
+    apt_install python3-venv || die "python3 -m venv failed: install python3-venv"
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" ||
+    die "could not install schemathesis into $venv"
+}
+
+# tsc, the Lua scripts beside the compiled core, and the dashboard bundle (package.json).
 build() { npm run --silent build; }
 
 setup() {
@@ -139,6 +172,8 @@ case "$command" in
     ;;
   test)
     setup
+    ensure_chromium
+    ensure_schemathesis
     npx --no-install eslint .
     npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --list-different .; die "formatting differs: run npm run format"; }
     node --test --test-concurrency=2 --test-timeout=600000 'dist/test/**/*.test.js'

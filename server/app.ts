@@ -3,13 +3,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Settings } from '../core/settings';
 import auth from './plugins/auth';
+import dashboard from './plugins/dashboard';
 import errorHandler from './plugins/error-handler';
+import metrics from './plugins/metrics';
+import openapi from './plugins/openapi';
 import services from './plugins/services';
 import bundleRoutes from './routes/bundle';
 import catalogueRoutes from './routes/catalogue';
 import deploymentRoutes from './routes/deployments';
 import environmentRoutes from './routes/environments';
 import healthRoutes from './routes/health';
+import sessionRoutes from './routes/session';
 import webhookRoutes from './routes/webhooks';
 
 export interface AppOptions {
@@ -41,6 +45,8 @@ export async function buildApp(options: AppOptions) {
     apiToken: options.settings.apiToken,
     tokensFile: options.settings.tokensFile,
   });
+  // Before the routes: it documents each route as it is added.
+  await app.register(openapi);
 
   await app.register(healthRoutes);
   await app.register(catalogueRoutes);
@@ -48,5 +54,8 @@ export async function buildApp(options: AppOptions) {
   await app.register(deploymentRoutes);
   await app.register(bundleRoutes);
   await app.register(webhookRoutes);
+  await app.register(sessionRoutes);
+  await app.register(metrics);
+  await app.register(dashboard);
   return app;
 }

@@ -7,6 +7,20 @@ import { ForbiddenError, UnauthorizedError } from '../errors';
 export const SCOPES = ['read', 'deploy', 'secrets:read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** Marks the onRequest hook that `authorize(scope)` returns with its scope. */
+export const SCOPE_OF = Symbol('strata.scope');
+
+/** The scope a route's onRequest hook(s) require, if any. */
+export function scopeOf(onRequest: unknown): Scope | undefined {
+  const handlers: unknown[] = Array.isArray(onRequest) ? onRequest : [onRequest];
+  for (const handler of handlers) {
+    if (typeof handler === 'function' && SCOPE_OF in handler) {
+      return (handler as unknown as Record<typeof SCOPE_OF, Scope>)[SCOPE_OF];
+    }
+  }
+  return undefined;
+}
+
 export interface Principal {
   name: string;
   scopes: Scope[];
@@ -73,7 +87,7 @@ export default fp<{ apiToken: string; tokensFile?: string }>(
     };
     app.decorateRequest('principal', undefined);
     app.decorate('authorize', (scope: Scope): onRequestAsyncHookHandler => {
-      return async (request) => {
+      const handler: onRequestAsyncHookHandler = async (request) => {
         const principal = identify(request);
         if (!principal.scopes.includes(scope) && !principal.scopes.includes('admin')) {
           throw new ForbiddenError(
@@ -82,6 +96,8 @@ export default fp<{ apiToken: string; tokensFile?: string }>(
         }
         request.principal = principal;
       };
+      // The OpenAPI document reads the scope a route needs from its onRequest hook.
+      return Object.assign(handler, { [SCOPE_OF]: scope });
     });
   },
   { name: 'strata-auth' },

@@ -25,7 +25,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Union([Type.String(), Type.Record(Type.String(), Type.String())]),
+          200: {
+            description: 'the bundle: a `.env` file, or with `?format=json` a JSON object',
+            content: {
+              'text/plain': { schema: Type.String() },
+              'application/json': { schema: Type.Record(Type.String(), Type.String()) },
+            },
+          },
           ...errorResponses,
         },
       },

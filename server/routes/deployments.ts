@@ -4,12 +4,13 @@ import { FINAL_STATUSES } from '../../core/domain';
 import { EventLog } from '../../core/event-log';
 import { ConflictError } from '../../core/errors';
 import { BadRequestError, ForbiddenError } from '../errors';
-import { errorResponses, IdParams } from '../schemas/common';
+import { errorResponses, IdParams, StringEnum } from '../schemas/common';
 import { DeploymentView } from '../schemas/deployment';
 import { deploymentView } from '../views';
 
 const KEEPALIVE_MS = 15_000;
 const READ_BLOCK_MS = 5_000;
+const FINISHED_BLOCK_MS = 500;
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, lifecycle, redis, keys } = app.strata;
@@ -37,7 +38,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             Type.String({ description: 'same as the Last-Event-ID header' }),
           ),
         }),
-        response: { ...errorResponses },
+        response: {
+          200: {
+            description:
+              'Server-Sent Events: `id:` a sequence, `event:` engine, layer, deployment or end, `data:` JSON',
+            content: {
+              'text/event-stream': {
+                // Schemathesis and OpenAPI 3.2 read this as the schema of each event.
+                schema: Type.Object({
+                  id: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+                  event: StringEnum(['engine', 'layer', 'deployment', 'end'] as const),
+                  data: Type.String({ contentMediaType: 'application/json' }),
+                }),
+              },
+            },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -73,9 +90,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       request.raw.on('close', stop);
       const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
       let seq = last;
+      // A finished deployment has nothing more to wait for: short reads.
+      const blockMs = FINAL_STATUSES.has(deployment.status) ? FINISHED_BLOCK_MS : READ_BLOCK_MS;
+      let caughtUpBefore = false;
       try {
         while (open) {
-          const batch = await log.read(id, seq, READ_BLOCK_MS);
+          const batch = await log.read(id, seq, blockMs);
           for (const event of batch) {
             raw.write(`id: ${event.seq}\nevent: ${event.kind}\ndata: ${event.data}\n\n`);
             seq = event.seq;
@@ -85,12 +105,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             // A finished deployment whose events have expired still ends its stream.
             const current = await store.getDeployment(id);
             const expired = !(await app.strata.events.exists(id));
-            if (!current || (FINAL_STATUSES.has(current.status) && expired)) {
+            // A client resuming at or past the end of a finished deployment has everything.
+            // Twice in a row, so an `end` being written just now is still delivered.
+            const written = Number((await redis.get(keys.eventSequence(id))) ?? 0);
+            const caughtUp = !!current && FINAL_STATUSES.has(current.status) && written <= seq;
+            if (
+              !current ||
+              (FINAL_STATUSES.has(current.status) && expired) ||
+              (caughtUp && caughtUpBefore)
+            ) {
               raw.write(
                 `event: end\ndata: ${JSON.stringify({ status: current?.status ?? deployment.status })}\n\n`,
               );
               open = false;
             }
+            caughtUpBefore = caughtUp;
           }
         }
       } catch (error) {

@@ -146,3 +146,22 @@ export async function createEnvironment(
     status: string;
   };
 }
+
+/**
+ * Writes a deployment record as it would stand after it ran, for tests that need a finished
+ * deployment without running one (a fixture: the lifecycle writes every record in service).
+ */
+export async function seedDeployment(
+  services: { redis: Harness['app']['strata']['redis']; keys: Harness['app']['strata']['keys'] },
+  deployment: { id: string; environment: string; createdAt: string },
+): Promise<void> {
+  await services.redis
+    .multi()
+    .set(services.keys.deployment(deployment.id), JSON.stringify(deployment))
+    .zadd(
+      services.keys.environmentDeployments(deployment.environment),
+      Date.parse(deployment.createdAt),
+      deployment.id,
+    )
+    .exec();
+}
