@@ -45,6 +45,8 @@ function generatedSecret(file: string, bytes: number): { value: string; generate
     return { value: fs.readFileSync(file, 'utf8').trim(), generated: true };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // A file written by another tool, an older version or a copy keeps the mode it was given.
+    fs.chmodSync(file, 0o600);
     return { value: fs.readFileSync(file, 'utf8').trim(), generated: false };
   }
 }
@@ -67,6 +69,9 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
   ) as NodeJS.ProcessEnv;
   const dataDir = path.resolve(env.STRATA_DATA_DIR ?? './.strata');
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // mkdir's mode applies only to a dir it creates; one made by `mkdir -p`, a checkout or an
+  // operator keeps its own, and the dir holds the state, the keys and the admin token.
+  fs.chmodSync(dataDir, 0o700);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SettingsError(`PORT must be a port number, got "${env.PORT}"`);
