@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# One entry point for `npm start`, `npm test` and `npm run bench`: sets up whatever is missing
-# on this machine (Node 24, dependencies, the pulumi CLI, Redis, PostgreSQL), then runs.
+# One entry point for `npm start`, `npm test`, `npm run bench` and `npm run stop`: sets up
+# whatever is missing on this machine (Node 24, dependencies, the pulumi CLI, Redis, PostgreSQL),
+# then runs with the data dir's own Redis and PostgreSQL (unless REDIS_URL / LOCAL_POSTGRES_URL
+# name others), which stop when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
