@@ -38,17 +38,26 @@ export class SettingsError extends Error {
 }
 
 /**
- * Reads a secret from `file`, creating it with a random value when missing. `wx` makes
- * concurrent first starts of the API and the worker agree on one value.
+ * Reads a secret from `file`, creating it with a random value when missing. The value is written
+ * to a file of this process's own and then linked into place, which fails if `file` exists: the
+ * API and the worker starting together agree on one value, and neither can read the other's file
+ * between its creation and its content (an empty key, refused later as another installation's).
  */
 function generatedSecret(file: string, bytes: number): { value: string; generated: boolean } {
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(draft, randomBytes(bytes).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  let generated = true;
   try {
-    fs.writeFileSync(file, randomBytes(bytes).toString('base64url'), { flag: 'wx', mode: 0o600 });
-    return { value: fs.readFileSync(file, 'utf8').trim(), generated: true };
+    fs.linkSync(draft, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return { value: fs.readFileSync(file, 'utf8').trim(), generated: false };
+    generated = false;
+    // A file written by another tool, an older version or a copy keeps the mode it was given.
+    fs.chmodSync(file, 0o600);
+  } finally {
+    fs.rmSync(draft, { force: true });
   }
+  return { value: fs.readFileSync(file, 'utf8').trim(), generated };
 }
 
 /**
@@ -69,6 +78,9 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
   ) as NodeJS.ProcessEnv;
   const dataDir = path.resolve(env.STRATA_DATA_DIR ?? './.strata');
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // mkdir's mode applies only to a dir it creates; one made by `mkdir -p`, a checkout or an
+  // operator keeps its own, and the dir holds the state, the keys and the admin token.
+  fs.chmodSync(dataDir, 0o700);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SettingsError(`PORT must be a port number, got "${env.PORT}"`);

@@ -4,6 +4,13 @@ export interface BucketInputs {
   /** Directory that holds every local bucket. */
   root: string;
   name: string;
+  /**
+   * The environment and stack the bucket belongs to, recorded beside it. A bucket name is
+   * chosen by the user, so two environments could otherwise name, overwrite and delete the
+   * same one. (States written before ownership existed lack both.)
+   */
+  environment: string;
+  stack: string;
 }
 export interface BucketOutputs extends BucketInputs {
   path: string;
@@ -11,15 +18,70 @@ export interface BucketOutputs extends BucketInputs {
   secretKey: string;
 }
 
+interface Owner {
+  environment: string;
+  stack: string;
+}
+
+/** `<root>/<name>.owner.json`: bucket names have no dots, so it never names a bucket. */
+function ownerFile(inputs: { root: string; name: string }): string {
+  const path = require('node:path') as typeof import('node:path');
+  return path.join(inputs.root, `${inputs.name}.owner.json`);
+}
+
+function readOwner(inputs: { root: string; name: string }): Owner | undefined {
+  const fs = require('node:fs') as typeof import('node:fs');
+  try {
+    return JSON.parse(fs.readFileSync(ownerFile(inputs), 'utf8')) as Owner;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameOwner(found: Owner | undefined, inputs: Owner): boolean {
+  return found?.environment === inputs.environment && found.stack === inputs.stack;
+}
+
+/**
+ * Makes the bucket `inputs` names this stack's, or says whose it is. Writing the owner file
+ * with `wx` is the claim: of two stacks claiming one name at once, exactly one wins.
+ */
+function claim(inputs: BucketInputs): void {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  const owner: Owner = { environment: inputs.environment, stack: inputs.stack };
+  fs.mkdirSync(inputs.root, { recursive: true });
+  const existed = fs.existsSync(path.join(inputs.root, inputs.name));
+  try {
+    fs.writeFileSync(ownerFile(inputs), JSON.stringify(owner), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const found = readOwner(inputs);
+    // This stack's own: an interrupted create made it before the state was saved.
+    if (sameOwner(found, owner)) return;
+    throw new Error(
+      `bucket "${inputs.name}" already exists and belongs to environment "${found?.environment ?? 'unknown'}"; choose another bucket name (config "bucket")`,
+    );
+  }
+  if (existed) {
+    // A directory Strata did not make (or made before buckets had owners): not this stack's.
+    fs.rmSync(ownerFile(inputs), { force: true });
+    throw new Error(
+      `bucket "${inputs.name}" already exists and belongs to no environment of this installation; choose another bucket name (config "bucket")`,
+    );
+  }
+}
+
 /*
  * Serialized into the state and run by pulumi-resource-pulumi-nodejs: requires stay inside
- * the methods.
+ * the methods and the small helpers above, which are serialized with them.
  */
 export const bucketProvider: pulumi.dynamic.ResourceProvider<BucketInputs, BucketOutputs> = {
   async create(inputs) {
     const fs = require('node:fs') as typeof import('node:fs');
     const path = require('node:path') as typeof import('node:path');
     const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
+    claim(inputs);
     const dir = path.join(inputs.root, inputs.name);
     fs.mkdirSync(dir, { recursive: true });
     const accessKey = `SK${randomBytes(9).toString('hex').toUpperCase()}`;
@@ -35,19 +97,47 @@ export const bucketProvider: pulumi.dynamic.ResourceProvider<BucketInputs, Bucke
   async read(id, props) {
     if (!props) throw new Error('importing a bucket is not supported: create it through Strata');
     const fs = require('node:fs') as typeof import('node:fs');
-    return fs.existsSync(props.path) ? { id, props } : {};
+    const found = readOwner(props);
+    // A bucket now owned by another stack is, for this one, gone.
+    const mine = props.stack === undefined ? !found : sameOwner(found, props);
+    return fs.existsSync(props.path) && mine ? { id, props } : {};
   },
   async diff(_id, olds, news) {
     const replaces = (['root', 'name'] as const).filter((k) => olds[k] !== news[k]);
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+    const changes = replaces.length > 0 || !sameOwner(olds, news);
+    return { changes, replaces, deleteBeforeReplace: true };
+  },
+  async update(_id, olds, news) {
+    // A state from before buckets had owners: its bucket is claimed now.
+    claimExisting(news);
+    return { outs: { ...olds, ...news } };
   },
   async delete(_id, props) {
     const fs = require('node:fs') as typeof import('node:fs');
     const path = require('node:path') as typeof import('node:path');
+    const found = readOwner(props);
+    // Another stack's bucket of the same name (this one's was removed and the name taken
+    // again) is left alone; a bucket from before owners existed has no owner file.
+    if (props.stack === undefined ? found !== undefined : !sameOwner(found, props)) return;
     fs.rmSync(props.path, { recursive: true, force: true });
     fs.rmSync(path.join(props.root, `${props.name}.credentials.json`), { force: true });
+    fs.rmSync(ownerFile(props), { force: true });
   },
 };
+
+/** For an update: the bucket already exists and is this stack's unless another claimed it. */
+function claimExisting(inputs: BucketInputs): void {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const found = readOwner(inputs);
+  if (sameOwner(found, inputs)) return;
+  if (found) {
+    throw new Error(
+      `bucket "${inputs.name}" belongs to environment "${found.environment}"; choose another bucket name (config "bucket")`,
+    );
+  }
+  const owner: Owner = { environment: inputs.environment, stack: inputs.stack };
+  fs.writeFileSync(ownerFile(inputs), JSON.stringify(owner), { mode: 0o600 });
+}
 
 /** A directory standing in for an object-storage bucket, with generated access keys. */
 export class DirectoryBucket extends pulumi.dynamic.Resource {
@@ -58,7 +148,12 @@ export class DirectoryBucket extends pulumi.dynamic.Resource {
 
   constructor(
     name: string,
-    args: { root: pulumi.Input<string>; name: pulumi.Input<string> },
+    args: {
+      root: pulumi.Input<string>;
+      name: pulumi.Input<string>;
+      environment: pulumi.Input<string>;
+      stack: pulumi.Input<string>;
+    },
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(

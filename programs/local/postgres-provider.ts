@@ -84,19 +84,37 @@ function sqlState(error: unknown): string | undefined {
   return (error as { code?: string }).code;
 }
 
+/**
+ * The SCRAM-SHA-256 verifier of `password` in PostgreSQL's format. PostgreSQL stores a verifier
+ * it is given as it is, so the clear password never travels in SQL, where statement logging,
+ * pg_stat_statements or an error report would keep it. The generated passwords are ASCII, which
+ * SASLprep leaves as they are.
+ */
+function scramVerifier(password: string): string {
+  const crypto = require('node:crypto') as typeof import('node:crypto');
+  const iterations = 4096;
+  const salt = crypto.randomBytes(16);
+  const salted = crypto.pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const clientKey = crypto.createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = crypto.createHash('sha256').update(clientKey).digest('base64');
+  const serverKey = crypto.createHmac('sha256', salted).update('Server Key').digest('base64');
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey}:${serverKey}`;
+}
+
 export const roleProvider: pulumi.dynamic.ResourceProvider<RoleInputs, RoleOutputs> = {
   async create(inputs) {
     const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
     const password = randomBytes(24).toString('base64url');
+    const verifier = scramVerifier(password);
     await withAdmin(inputs.adminUrl, async (c) => {
       const role = c.escapeIdentifier(inputs.name);
       try {
-        await c.query(`CREATE ROLE ${role} LOGIN PASSWORD ${c.escapeLiteral(password)}`);
+        await c.query(`CREATE ROLE ${role} LOGIN PASSWORD ${c.escapeLiteral(verifier)}`);
       } catch (error) {
         // duplicate_object: an interrupted run created it before its state was saved. The name
         // is this stack's own, so the role is taken over with a new password.
         if (sqlState(error) !== '42710') throw error;
-        await c.query(`ALTER ROLE ${role} LOGIN PASSWORD ${c.escapeLiteral(password)}`);
+        await c.query(`ALTER ROLE ${role} LOGIN PASSWORD ${c.escapeLiteral(verifier)}`);
       }
     });
     return { id: inputs.name, outs: { ...inputs, password } };
@@ -139,6 +157,9 @@ export const databaseProvider: pulumi.dynamic.ResourceProvider<DatabaseInputs, D
         if (sqlState(error) !== '42P04') throw error;
         await c.query(`ALTER DATABASE ${database} OWNER TO ${owner}`);
       }
+      // PUBLIC may connect to a new database by default: every other environment's role could
+      // then read what the schema grants PUBLIC. Only the owner (and superusers) may.
+      await c.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
     });
     return { id: inputs.name, outs: inputs };
   },

@@ -27,6 +27,8 @@ export const localStorage = defineLayer({
     const bucket = new DirectoryBucket('bucket', {
       root,
       name: args.config.bucket ?? args.environment,
+      environment: args.environment,
+      stack: pulumi.getStack(),
     });
     return {
       endpoint: pathToFileURL(root).href,

@@ -131,7 +131,13 @@ export class PrivatePostgres {
     execFileSync(command as string, argv as string[], { stdio: 'ignore' });
   }
 
-  static async start(): Promise<PrivatePostgres> {
+  /**
+   * `settings` are extra `-c` server settings (e.g. `log_statement=all`); `hba` replaces
+   * pg_hba.conf (by default every connection is trusted).
+   */
+  static async start(
+    options: { settings?: string[]; hba?: string } = {},
+  ): Promise<PrivatePostgres> {
     const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b));
     const bin = `/usr/lib/postgresql/${versions.at(-1)}/bin`;
     // Under /tmp rather than the test's data dir: the postgres user must be able to reach it.
@@ -140,6 +146,8 @@ export class PrivatePostgres {
     if (process.getuid?.() === 0) execFileSync('chown', ['postgres', dir]);
     const pg = new PrivatePostgres(dir, await freePort(), bin);
     PrivatePostgres.run(bin, ['initdb', '-D', `${dir}/data`, '-U', 'postgres', '--auth=trust']);
+    if (options.hba !== undefined) fs.writeFileSync(`${dir}/data/pg_hba.conf`, options.hba);
+    const settings = (options.settings ?? []).map((s) => ` -c ${s}`).join('');
     PrivatePostgres.run(bin, [
       'pg_ctl',
       '-D',
@@ -148,7 +156,7 @@ export class PrivatePostgres {
       `${dir}/server.log`,
       '-w',
       '-o',
-      `-c listen_addresses=127.0.0.1 -p ${pg.port} -k ${dir}`,
+      `-c listen_addresses=127.0.0.1 -p ${pg.port} -k ${dir}${settings}`,
       'start',
     ]);
     return pg;

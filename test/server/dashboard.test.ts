@@ -205,6 +205,14 @@ describe('dashboard in a real browser', () => {
       await page.waitForSelector('button:has-text("Destroy")');
       await page.click('button:has-text("Destroy")');
       await page.waitForURL(/#\/deployments\//);
+      // A prod environment's destroy waits for approval, like its ups: approve it from the page.
+      const env = (await (await h.api(`/v1/environments/${name}`)).json()) as {
+        requireApproval: boolean;
+      };
+      if (env.requireApproval) {
+        await page.waitForSelector('button:has-text("Approve")', { timeout: LONG });
+        await page.click('button:has-text("Approve")');
+      }
       await page.waitForSelector('#stream-end', { timeout: LONG });
       assert.equal(await page.textContent('#stream-end'), 'Deployment succeeded.');
       if (name === first) await shot('06-destroy');

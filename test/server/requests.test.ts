@@ -267,6 +267,26 @@ describe('requests the API refuses', () => {
     await assertNothingQueued();
   });
 
+  it('refuses a TTL too long for any clock (found by Schemathesis: it was a 500)', async () => {
+    const name = uniqueName('ttl');
+    assert.equal((await create({ name, layers: { data: { target: 'local' } } })).status, 202);
+    await h.app.strata.lifecycle.queue.obliterate({ force: true });
+    await expectRefused(
+      await h.api(`/v1/environments/${name}`, { method: 'PATCH', json: { ttl: '1000000000d' } }),
+      400,
+      /body\.ttl/,
+    );
+    await expectRefused(
+      await create({
+        name: uniqueName('ttl'),
+        ttl: '99999999h',
+        layers: { data: { target: 'local' } },
+      }),
+      400,
+      /body\.ttl/,
+    );
+  });
+
   it('refuses malformed route parameters before they reach Redis', async () => {
     // Without the check this read the environment "x"'s lock key as if it were an environment.
     await expectRefused(await h.api('/v1/environments/x:lock'), 400, /params\.name must be/);

@@ -12,6 +12,7 @@ import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
 import { findLayer } from '../../programs/catalogue';
 import { killTree } from './process-tree';
+import { knownSecrets, scrub } from './secrets';
 import {
   ENGINE_STOP_GRACE_MS,
   type ChildMessage,
@@ -220,27 +221,6 @@ function summary(changes: Record<string, number> | undefined): ChangeSummary {
   return Object.fromEntries(Object.entries(changes ?? {}).filter(([, n]) => n > 0));
 }
 
-/** Every secret this process was handed, so no event can carry one out. */
-function knownSecrets(task: LayerTask): string[] {
-  const secrets = Object.values(task.inputs).flatMap((outputs) =>
-    Object.values(outputs ?? {})
-      .filter((o) => o.secret && o.value !== undefined && o.value !== null)
-      .map((o) => (typeof o.value === 'string' ? o.value : JSON.stringify(o.value))),
-  );
-  const adminPassword = new URL(task.localPostgresUrl).password;
-  if (adminPassword) secrets.push(decodeURIComponent(adminPassword), adminPassword);
-  // Very short values would redact ordinary words; real secrets are long.
-  return secrets.filter((s) => s.length >= 6);
-}
-
-export function scrub(event: EngineEvent, secrets: string[]): EngineEvent {
-  if (secrets.length === 0) return event;
-  let text = JSON.stringify(event);
-  for (const secret of secrets)
-    text = text.split(JSON.stringify(secret).slice(1, -1)).join('[secret]');
-  return JSON.parse(text) as EngineEvent;
-}
-
 async function run(task: LayerTask): Promise<LayerResult> {
   if (clearStaleLocks(task)) {
     void send({
@@ -261,7 +241,8 @@ async function run(task: LayerTask): Promise<LayerResult> {
 }
 
 async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
-  const secrets = knownSecrets(task);
+  // The state's passphrase is one too: a program could print its own environment.
+  const secrets = knownSecrets(task, [process.env.PULUMI_CONFIG_PASSPHRASE ?? '']);
   const onEvent = (event: EngineEvent): void => {
     // The SDK's debug diagnostics echo raw RPC responses, generated passwords included; the
     // engine sends them although the SDK's severity type does not list 'debug'.

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { killTree } from './process-tree';
+import { knownSecrets, scrubText } from './secrets';
 import {
   ENGINE_STOP_GRACE_MS,
   type ChildMessage,
@@ -46,6 +47,24 @@ function shorten(message: string): string {
   return lines.slice(-15).join('\n').slice(-4000);
 }
 
+/**
+ * What an engine process may see of the worker's environment. It runs user-chosen programs and
+ * third-party provider plugins, so it gets what running Pulumi and the cloud providers needs
+ * (their standard credential variables), and none of Strata's own secrets: API tokens, the
+ * tokens file, the bundle key, the webhook secret. STRATA_DATA_DIR stays: it names the
+ * installation a process belongs to (the fault tests find strays by it).
+ */
+const ENGINE_ENVIRONMENT =
+  /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|TZ|TERM|TMPDIR|TMP|TEMP|KUBECONFIG|SSL_CERT_FILE|SSL_CERT_DIR|HCLOUD_TOKEN|STRATA_DATA_DIR)$|^(LC_|PULUMI_|AWS_|GOOGLE_|CLOUDSDK_|OS_|CLOUDFLARE_|NODE_|XDG_)|^(https?|no|all)_proxy$/i;
+
+export function engineEnvironment(
+  parent: NodeJS.ProcessEnv,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  const passed = Object.entries(parent).filter(([name]) => ENGINE_ENVIRONMENT.test(name));
+  return { ...Object.fromEntries(passed), ...extra };
+}
+
 function human(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
@@ -62,7 +81,7 @@ export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<Lay
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'layer-process.js'), [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, ...options.env },
+      env: engineEnvironment(process.env, options.env),
       detached: true,
     });
     let stderr = '';
@@ -103,7 +122,10 @@ export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<Lay
       if (error) reject(error);
       else resolve(result as LayerResult);
     };
-    const failure = (message: string): LayerFailedError => {
+    // The engine's own errors and its stderr may quote what it was handed, as its events may.
+    const secrets = knownSecrets(task, Object.values(options.env ?? {}));
+    const failure = (raw: string): LayerFailedError => {
+      const message = scrubText(raw, secrets);
       if (stopped === 'timeout') {
         return new LayerFailedError(
           `timed out after ${human(options.timeoutMs)} (STRATA_LAYER_TIMEOUT) and was stopped; the engine said: ${message}`,
