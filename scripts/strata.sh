@@ -113,6 +113,22 @@ ensure_postgres() {
     die "PostgreSQL did not start; see $pgdata/server.log"
 }
 
+# Python tools the tests use live in one venv under the cache; only what is missing is installed.
+venv="$cache/venv"
+ensure_python_tool() {
+  local package="$1" command="$2"
+  if [ -x "$venv/bin/$command" ]; then return; fi
+  if [ ! -x "$venv/bin/pip" ]; then
+    command -v python3 >/dev/null 2>&1 || apt_install python3 ||
+      die "python3 is required for $package: install Python >= 3.9"
+    python3 -m venv "$venv" >/dev/null 2>&1 || { rm -rf "$venv" && apt_install python3-venv && python3 -m venv "$venv"; } ||
+      die "could not create a Python venv in $venv: install python3-venv"
+  fi
+  say "installing $package into $venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "$package" ||
+    die "could not install $package into $venv"
+}
+
 build() { npm run --silent build; }
 
 setup() {
@@ -121,6 +137,8 @@ setup() {
   ensure_pulumi
   ensure_redis
   ensure_postgres
+  # An S3-compatible server on loopback for the multi-machine tests' s3:// state backend.
+  ensure_python_tool 'moto[server]' moto_server
   build
 }
 

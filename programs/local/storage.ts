@@ -8,7 +8,8 @@ import { DirectoryBucket } from './directory-bucket';
 export const localStorage = defineLayer({
   target: 'local',
   layer: 'storage',
-  description: 'A directory bucket under STRATA_BUCKETS_DIR (shared by every worker), with generated access keys.',
+  description:
+    'A directory bucket under STRATA_BUCKETS_DIR (shared by every worker), with generated access keys.',
   config: Type.Object(
     {
       bucket: Type.Optional(
