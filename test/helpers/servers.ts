@@ -218,7 +218,7 @@ export interface DeploymentBody {
   status: string;
   error?: string;
   attempts?: number;
-  layerRuns: Record<string, { status: string; error?: string }>;
+  layerRuns: Record<string, { status: string; error?: string; startedAt?: string }>;
 }
 
 /**

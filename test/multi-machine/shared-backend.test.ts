@@ -89,24 +89,27 @@ describe('several machines sharing Redis and a Pulumi state backend', () => {
       );
       ids.push(...created);
 
-      // Kill machine-1 once it has finished a deployment and is in the middle of another.
+      // Kill machine-1 once it has finished a deployment and has just started the engine of
+      // another, so that one is surely cut off mid-run.
       let victim: ClusterDeployment | undefined;
       const deadline = Date.now() + 240_000;
       while (!victim) {
         const all = await Promise.all(created.map((id) => cluster.deployment(id)));
         const done = all.some((d) => d.worker === 'machine-1' && d.status === 'succeeded');
         victim = done
-          ? all.find(
-              (d) =>
+          ? all.find((d) => {
+              const run = d.layerRuns.storage;
+              return (
                 d.worker === 'machine-1' &&
                 d.status === 'running' &&
-                d.layerRuns.storage?.status === 'running',
-            )
+                run?.status === 'running' &&
+                Date.now() - Date.parse(run.startedAt ?? '') < 1_000
+              );
+            })
           : undefined;
-        assert.ok(Date.now() < deadline, 'machine-1 never ran a deployment while another ended');
-        if (!victim) await pause(150);
+        assert.ok(Date.now() < deadline, 'machine-1 never started a deployment after ending one');
+        if (!victim) await pause(100);
       }
-      await pause(Math.random() * 500);
       await cluster.killWorker('machine-1');
       const started = Date.now();
       const seconds = (): string => `${Math.round((Date.now() - started) / 1000)} s`;
