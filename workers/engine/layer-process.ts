@@ -43,9 +43,15 @@ function stopEngine(): void {
 }
 
 setInterval(() => {
-  const left = leaseDeadline - performance.now();
-  if (left <= 0) die();
-  if (left <= ENGINE_STOP_GRACE_MS) stopEngine();
+  if (leaseDeadline - performance.now() > ENGINE_STOP_GRACE_MS) return;
+  // After this process stalled (an inline program's closure serialization on a starved CPU),
+  // timers run before the renewals that arrived meanwhile are read; setImmediate decides after
+  // pending IPC is read, so a stall of this process alone does not pass for a lost lease.
+  setImmediate(() => {
+    const left = leaseDeadline - performance.now();
+    if (left <= 0) die();
+    if (left <= ENGINE_STOP_GRACE_MS) stopEngine();
+  });
 }, 100).unref();
 
 // The worker died (SIGKILL, crash): nobody renews the lease or reads the result any more.
