@@ -47,6 +47,10 @@ async function main(): Promise<Record<string, unknown> | void> {
     inputs,
     runtime: {
       dataDir: path.resolve(process.env.STRATA_DATA_DIR ?? '.strata'),
+      bucketsDir: path.resolve(
+        process.env.STRATA_BUCKETS_DIR ??
+          path.join(process.env.STRATA_DATA_DIR ?? '.strata', 'buckets'),
+      ),
       localPostgresUrl:
         process.env.LOCAL_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     },

@@ -9,6 +9,7 @@ import {
   waitForDeployment,
   type Harness,
 } from '../test/helpers/harness';
+import { measureMultiMachine } from './multi-machine';
 import { measureRecovery } from './recovery';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -130,6 +131,27 @@ async function main(): Promise<void> {
   summary('new worker started -> deployment running again', recovery.resumed);
   summary('new worker started -> deployment ended', recovery.recovered);
   console.log(`ended succeeded by themselves: ${recovery.endedSucceeded} of ${recovery.trials}`);
+
+  // Workers on separate machines (network namespaces), sharing Redis and PostgreSQL state.
+  const environments = Number(process.env.BENCH_ENVIRONMENTS ?? 20);
+  const mm = await measureMultiMachine(environments, RUNS);
+  console.log(
+    `\nPostgreSQL state backend, ${environments} environments (storage layer) created at once, 4 deployments per worker${mm.note ? `\n(${mm.note})` : ''}`,
+  );
+  console.log(`${'one worker, until all succeeded'.padEnd(48)} ${mm.oneWorkerMs} ms`);
+  console.log(
+    `${'two workers, until all succeeded'.padEnd(48)} ${mm.twoWorkersMs} ms   (${Object.entries(
+      mm.perWorker,
+    )
+      .map(([w, n]) => `${w} ran ${n}`)
+      .join(', ')})`,
+  );
+  console.log(
+    `${'throughput, two workers / one worker'.padEnd(48)} ${(mm.oneWorkerMs / mm.twoWorkersMs).toFixed(2)}x`,
+  );
+  console.log(`\ncreate + up of the local data layer, ${RUNS} runs, one worker`);
+  summary('file backend (embedded default)', mm.fileUps);
+  summary('PostgreSQL backend', mm.postgresUps);
 }
 
 main().catch((error: unknown) => {

@@ -296,9 +296,10 @@ export class DeploymentLifecycle {
 
   /**
    * Starts an attempt at a deployment for job `jobId`: takes the environment when it is this
-   * deployment's turn, or resumes a deployment whose previous attempt's holder died.
+   * deployment's turn, or resumes a deployment whose previous attempt's holder died. `worker`
+   * names the worker process that runs the attempt, on the record and in its `running` event.
    */
-  async begin(id: string, jobId: string): Promise<BeginResult> {
+  async begin(id: string, jobId: string, worker?: string): Promise<BeginResult> {
     for (let round = 0; round < 50; round++) {
       const raw = await this.redis.get(this.keys.deployment(id));
       if (raw === null) return { kind: 'done' };
@@ -318,10 +319,12 @@ export class DeploymentLifecycle {
         status: 'running',
         startedAt: d.startedAt ?? now(),
         attempts,
+        ...(worker ? { worker } : {}),
       };
+      const by = worker ? { worker } : {};
       const event = resumed
-        ? { status: 'running', attempt: attempts, resumed: true }
-        : { status: 'running', operation: d.operation, layers: d.layers };
+        ? { status: 'running', attempt: attempts, resumed: true, ...by }
+        : { status: 'running', operation: d.operation, layers: d.layers, ...by };
       const token = `${id}:${randomBytes(12).toString('base64url')}`;
       const k = this.keys;
       const takenAt = performance.now();

@@ -166,6 +166,8 @@ export interface DeploymentRecord {
   job?: string;
   /** How many times a worker started it; more than one means earlier workers died or stalled. */
   attempts?: number;
+  /** The worker (STRATA_WORKER_ID) that runs or ran its latest attempt. */
+  worker?: string;
   layerRuns: Partial<Record<LayerName, LayerRun>>;
   error?: string;
   drift?: boolean;

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { backendUrlProblem } from './backend-url';
 import { durationMs } from './duration';
 import { assertCron } from './maintenance';
 
@@ -31,6 +33,13 @@ export interface Settings {
   workerConcurrency: number;
   /** Whether the token that asked for a deployment may also approve it. */
   allowSelfApproval: boolean;
+  /**
+   * Root of the `local` target's directory buckets. Workers on several machines must all see
+   * the same directory here (a shared filesystem): a bucket lives where it was created.
+   */
+  bucketsDir: string;
+  /** How this worker names itself on the deployments it runs (default `<hostname>:<pid>`). */
+  workerId: string;
 }
 
 export class SettingsError extends Error {
@@ -121,6 +130,8 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
   }
   const stateDir = path.join(dataDir, 'state');
   if (!env.PULUMI_BACKEND_URL) fs.mkdirSync(stateDir, { recursive: true });
+  const backendProblem = env.PULUMI_BACKEND_URL && backendUrlProblem(env.PULUMI_BACKEND_URL);
+  if (backendProblem) throw new SettingsError(backendProblem);
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
@@ -140,5 +151,7 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     layerTimeoutMs,
     workerConcurrency,
     allowSelfApproval: selfApproval === 'true',
+    bucketsDir: path.resolve(env.STRATA_BUCKETS_DIR ?? path.join(dataDir, 'buckets')),
+    workerId: env.STRATA_WORKER_ID ?? `${os.hostname()}:${process.pid}`,
   };
 }

@@ -103,6 +103,7 @@ export async function planLayers(
   layers: PlannedLayer[],
   runtimeSettings: RuntimeSettings = {
     dataDir: '/var/lib/strata',
+    bucketsDir: '/var/lib/strata/buckets',
     localPostgresUrl: 'postgres://plan@127.0.0.1:5432/postgres',
     offline: true,
   },

@@ -14,6 +14,8 @@ export interface OutputSpec {
 /** Machine-level facts a program may need; none of them are secret. */
 export interface RuntimeSettings {
   dataDir: string;
+  /** Root of the `local` target's directory buckets (STRATA_BUCKETS_DIR). */
+  bucketsDir: string;
   localPostgresUrl: string;
   /** True under an offline plan (mocks): placeholders may stand in for ids only a deploy needs. */
   offline?: boolean;

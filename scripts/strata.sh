@@ -106,21 +106,31 @@ ensure_chromium() {
   export STRATA_CHROMIUM="$bin"
 }
 
-# Schemathesis fuzzes the API from its OpenAPI document; it lives in a venv in the cache.
+# Python tools the tests use live in one venv under the cache; only what is missing is installed.
+venv="$cache/venv"
+ensure_venv() {
+  if [ -x "$venv/bin/pip" ]; then return; fi
+  command -v python3 >/dev/null 2>&1 || apt_install python3 ||
+    die "Python 3 is needed by the tests' Python tools: install python3 and python3-venv"
+  # Debian's python3 makes venvs only with python3-venv.
+  python3 -m venv "$venv" >/dev/null 2>&1 || { rm -rf "$venv" && apt_install python3-venv && python3 -m venv "$venv"; } ||
+    die "could not create a Python venv in $venv: install python3-venv"
+}
+ensure_python_tool() {
+  local package="$1" command="$2"
+  if [ -x "$venv/bin/$command" ]; then return; fi
+  ensure_venv
+  say "installing $package into $venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "$package" ||
+    die "could not install $package into $venv"
+}
+
+# Schemathesis fuzzes the API from its OpenAPI document.
 SCHEMATHESIS_VERSION=4.32.5
 ensure_schemathesis() {
-  local venv="$cache/venv"
   if [ "$("$venv/bin/st" --version 2>/dev/null)" = "st, version $SCHEMATHESIS_VERSION" ]; then return; fi
+  ensure_venv
   say "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
-  command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv ||
-    die "Python 3 is needed by the API fuzzing test: install python3 and python3-venv"
-  rm -rf "$venv"
-  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
-    # Debian's python3 makes venvs only with python3-venv.
-    rm -rf "$venv"
-    apt_install python3-venv || die "python3 -m venv failed: install python3-venv"
-    python3 -m venv "$venv"
-  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" ||
     die "could not install schemathesis into $venv"
 }
@@ -314,6 +324,8 @@ case "$command" in
     setup
     ensure_chromium
     ensure_schemathesis
+    # An S3-compatible server on loopback for the multi-machine tests' s3:// state backend.
+    ensure_python_tool 'moto[server]' moto_server
     npx --no-install eslint .
     npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --list-different .; die "formatting differs: run npm run format"; }
     with_servers

@@ -2,6 +2,8 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DeployJobData } from '../core/deployment-lifecycle';
+import { checkBackend } from '../core/backend-check';
+import { redactUrl } from '../core/backend-url';
 import { claimInstallation } from '../core/installation';
 import type { MaintenanceJob } from '../core/maintenance';
 import { createServices } from '../core/services';
@@ -78,11 +80,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     logger.error({ err: error }, 'maintenance worker error'),
   );
   await Promise.all([worker.waitUntilReady(), maintenanceWorker.waitUntilReady()]);
+  // Said at start rather than at the first deployment; the backend may still come up later.
+  const backend = await checkBackend(settings.backendUrl, {
+    PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
+  });
+  if (backend.problem) logger.error(backend.problem);
   await maintenance.scheduleSweep(settings.driftSchedule);
   const reconciler = new Reconciler(context);
   await reconciler.start();
   logger.info(
-    { queue: lifecycle.queueName, driftSchedule: settings.driftSchedule },
+    {
+      queue: lifecycle.queueName,
+      driftSchedule: settings.driftSchedule,
+      worker: settings.workerId,
+      backend: redactUrl(settings.backendUrl),
+    },
     'worker ready',
   );
 

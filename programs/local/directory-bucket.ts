@@ -97,13 +97,28 @@ export const bucketProvider: pulumi.dynamic.ResourceProvider<BucketInputs, Bucke
   async read(id, props) {
     if (!props) throw new Error('importing a bucket is not supported: create it through Strata');
     const fs = require('node:fs') as typeof import('node:fs');
+    if (!fs.existsSync(props.path)) {
+      // An empty directory in its place would pass for the bucket and lose its objects without a
+      // word; several workers that do not share the root would each see a different bucket.
+      throw new Error(
+        fs.existsSync(props.root)
+          ? `bucket "${props.name}" is missing from ${props.root} (STRATA_BUCKETS_DIR): it was removed, or this worker does not share that directory with the worker that created it. Strata does not create an empty bucket in its place: restore ${props.path}, or destroy the layer and create it again`
+          : `${props.root} (STRATA_BUCKETS_DIR), where bucket "${props.name}" was created, does not exist on this worker: every worker must mount the same shared directory there`,
+      );
+    }
     const found = readOwner(props);
     // A bucket now owned by another stack is, for this one, gone.
     const mine = props.stack === undefined ? !found : sameOwner(found, props);
-    return fs.existsSync(props.path) && mine ? { id, props } : {};
+    return mine ? { id, props } : {};
   },
   async diff(_id, olds, news) {
-    const replaces = (['root', 'name'] as const).filter((k) => olds[k] !== news[k]);
+    if (olds.root !== news.root) {
+      // Replacing would delete the bucket (with its objects) and create an empty one elsewhere.
+      throw new Error(
+        `bucket "${olds.name}" lives under ${olds.root}, but this worker's STRATA_BUCKETS_DIR is ${news.root}: every worker must use the same STRATA_BUCKETS_DIR, and Strata does not move buckets`,
+      );
+    }
+    const replaces = olds.name === news.name ? [] : ['name'];
     const changes = replaces.length > 0 || !sameOwner(olds, news);
     return { changes, replaces, deleteBeforeReplace: true };
   },

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { Type } from '@sinclair/typebox';
@@ -9,7 +8,8 @@ import { DirectoryBucket } from './directory-bucket';
 export const localStorage = defineLayer({
   target: 'local',
   layer: 'storage',
-  description: 'A directory bucket under the data dir, with generated access keys.',
+  description:
+    'A directory bucket under STRATA_BUCKETS_DIR (shared by every worker), with generated access keys.',
   config: Type.Object(
     {
       bucket: Type.Optional(
@@ -23,7 +23,7 @@ export const localStorage = defineLayer({
   ),
   outputs: STORAGE_OUTPUTS,
   program: (args) => async () => {
-    const root = path.join(args.runtime.dataDir, 'buckets');
+    const root = args.runtime.bucketsDir;
     const bucket = new DirectoryBucket('bucket', {
       root,
       name: args.config.bucket ?? args.environment,

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { checkBackend } from '../../core/backend-check';
 import { ErrorResponse } from '../schemas/common';
 
 const run = promisify(execFile);
@@ -48,6 +49,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const pulumi = await pulumiVersion();
       if (pulumi.problem) problems.push(pulumi.problem);
+      else {
+        const { settings } = app.strata;
+        const backend = await checkBackend(settings.backendUrl, {
+          PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
+        });
+        if (backend.problem) problems.push(backend.problem);
+      }
       if (problems.length > 0) {
         return reply
           .status(503)

@@ -20,7 +20,7 @@ export const errorResponses = {
 };
 
 export const EnvironmentName = Type.String({
-  maxLength: 40,
+  // The pattern bounds the length (40), so it never runs long.
   pattern: '^[a-z][a-z0-9-]{1,38}[a-z0-9]$',
   description: 'lowercase letters, digits and "-", 3 to 40 characters, starting with a letter',
 });

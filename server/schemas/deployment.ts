@@ -56,6 +56,12 @@ export const DeploymentView = Type.Object({
       description: 'how many times a worker started it; more than 1 when a worker died or stalled',
     }),
   ),
+  worker: Type.Optional(
+    Type.String({
+      description:
+        'the worker (its STRATA_WORKER_ID, by default <hostname>:<pid>) that runs or ran the latest attempt',
+    }),
+  ),
   approval: Type.Optional(
     Type.Object({
       requestedAt: Type.String(),

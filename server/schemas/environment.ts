@@ -8,8 +8,8 @@ export const Target = StringEnum(TARGETS);
 export const Layer = StringEnum(LAYERS);
 
 export const Duration = Type.String({
-  // Six digits at most: a longer one would put the expiry past any date a clock can show.
-  maxLength: 7,
+  // Six digits at most (the pattern bounds the length): a longer one would put the expiry past
+  // any date a clock can show.
   pattern: '^[1-9][0-9]{0,5}(s|m|h|d)$',
   description: 'a duration such as 90s, 15m, 8h or 7d',
 });

@@ -42,15 +42,22 @@ export class PrivateRedis {
   private constructor(
     readonly dir: string,
     readonly port: number,
+    /** Addresses it listens on besides loopback (e.g. one other network namespaces reach). */
+    readonly also: string[],
   ) {
     this.url = `redis://127.0.0.1:${port}`;
   }
 
-  static async start(): Promise<PrivateRedis> {
+  static async start(options: { also?: string[] } = {}): Promise<PrivateRedis> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-redis-'));
-    const redis = new PrivateRedis(dir, await freePort());
+    const redis = new PrivateRedis(dir, await freePort(), options.also ?? []);
     await redis.start();
     return redis;
+  }
+
+  /** Its URL at `address` (one of those it listens on). */
+  urlAt(address: string): string {
+    return `redis://${address}:${this.port}`;
   }
 
   async start(): Promise<void> {
@@ -58,7 +65,9 @@ export class PrivateRedis {
       'redis-server',
       [
         '--bind',
-        '127.0.0.1',
+        ['127.0.0.1', ...this.also].join(' '),
+        '--protected-mode',
+        'no',
         '--port',
         String(this.port),
         '--dir',
@@ -123,6 +132,11 @@ export class PrivatePostgres {
     this.url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   }
 
+  /** Its URL at `address` (one of those it listens on), for `database`. */
+  urlAt(address: string, database = 'postgres'): string {
+    return `postgres://postgres@${address}:${this.port}/${database}`;
+  }
+
   private static run(bin: string, args: string[]): void {
     const asRoot = process.getuid?.() === 0;
     const [command, argv] = asRoot
@@ -133,11 +147,13 @@ export class PrivatePostgres {
 
   /**
    * `settings` are extra `-c` server settings (e.g. `log_statement=all`); `hba` replaces
-   * pg_hba.conf (by default every connection is trusted).
+   * pg_hba.conf (by default every connection is trusted); `also` are addresses it listens on
+   * besides loopback, trusted like loopback.
    */
   static async start(
-    options: { settings?: string[]; hba?: string } = {},
+    options: { settings?: string[]; hba?: string; also?: string[] } = {},
   ): Promise<PrivatePostgres> {
+    const also = options.also ?? [];
     const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b));
     const bin = `/usr/lib/postgresql/${versions.at(-1)}/bin`;
     // Under /tmp rather than the test's data dir: the postgres user must be able to reach it.
@@ -147,6 +163,10 @@ export class PrivatePostgres {
     const pg = new PrivatePostgres(dir, await freePort(), bin);
     PrivatePostgres.run(bin, ['initdb', '-D', `${dir}/data`, '-U', 'postgres', '--auth=trust']);
     if (options.hba !== undefined) fs.writeFileSync(`${dir}/data/pg_hba.conf`, options.hba);
+    // Clients in the test's network namespaces come from 198.18.0.0/15 (benchmark addresses).
+    if (also.length > 0) {
+      fs.appendFileSync(`${dir}/data/pg_hba.conf`, 'host all all 198.18.0.0/15 trust\n');
+    }
     const settings = (options.settings ?? []).map((s) => ` -c ${s}`).join('');
     PrivatePostgres.run(bin, [
       'pg_ctl',
@@ -156,7 +176,7 @@ export class PrivatePostgres {
       `${dir}/server.log`,
       '-w',
       '-o',
-      `-c listen_addresses=127.0.0.1 -p ${pg.port} -k ${dir}${settings}`,
+      `-c listen_addresses=${['127.0.0.1', ...also].join(',')} -p ${pg.port} -k ${dir} -c max_connections=300${settings}`,
       'start',
     ]);
     return pg;
@@ -206,7 +226,7 @@ export interface DeploymentBody {
   status: string;
   error?: string;
   attempts?: number;
-  layerRuns: Record<string, { status: string; error?: string }>;
+  layerRuns: Record<string, { status: string; error?: string; startedAt?: string }>;
 }
 
 /**

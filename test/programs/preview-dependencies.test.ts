@@ -26,7 +26,12 @@ describe('a preview before the layers it depends on exist', () => {
       stage: 'prod' as const,
       config: resolveLayerConfig(awsData, 'prod', {}),
       inputs: {},
-      runtime: { dataDir: '/tmp', localPostgresUrl: 'postgres://x@h/db', preview: true },
+      runtime: {
+        dataDir: '/tmp',
+        bucketsDir: '/tmp/buckets',
+        localPostgresUrl: 'postgres://x@h/db',
+        preview: true,
+      },
     };
     await awsData.program(args)();
     await new Promise((resolve) => setTimeout(resolve, 500));

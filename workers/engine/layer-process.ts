@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LocalWorkspace, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import { fileURLToPath } from 'node:url';
+import { backendKind, scrubUrl } from '../../core/backend-url';
 import type { ChangeSummary, PlannedStep } from '../../core/domain';
 import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
@@ -43,9 +44,15 @@ function stopEngine(): void {
 }
 
 setInterval(() => {
-  const left = leaseDeadline - performance.now();
-  if (left <= 0) die();
-  if (left <= ENGINE_STOP_GRACE_MS) stopEngine();
+  if (leaseDeadline - performance.now() > ENGINE_STOP_GRACE_MS) return;
+  // After this process stalled (an inline program's closure serialization on a starved CPU),
+  // timers run before the renewals that arrived meanwhile are read; setImmediate decides after
+  // pending IPC is read, so a stall of this process alone does not pass for a lost lease.
+  setImmediate(() => {
+    const left = leaseDeadline - performance.now();
+    if (left <= 0) die();
+    if (left <= ENGINE_STOP_GRACE_MS) stopEngine();
+  });
 }, 100).unref();
 
 // The worker died (SIGKILL, crash): nobody renews the lease or reads the result any more.
@@ -154,9 +161,25 @@ async function resolvePendingOperations(stack: Stack, task: LayerTask): Promise<
   });
 }
 
+function warn(message: string): void {
+  void send({ type: 'event', event: { diagnosticEvent: { severity: 'warning', message } } });
+}
+
 /**
- * Another backend keeps a lock of an interrupted run until it is cancelled. Strata's own lease
- * proves nobody else runs on this stack, so such a lock is cleared and the operation retried.
+ * The other backends (PostgreSQL rows, object-store files, Pulumi Cloud) keep the lock of a CLI
+ * that died until it is cancelled; it never expires. A resumed attempt clears it up front:
+ * `cancel` removes every lock of the stack, which is safe only because Strata's lease proves
+ * that nobody else runs on it.
+ */
+async function clearSharedLocks(stack: Stack, task: LayerTask): Promise<void> {
+  if (!task.recover || backendKind(task.backendUrl) === 'file') return;
+  await stack.cancel();
+  warn('resumed after an interrupted attempt: cleared any stack lock it left in the backend\n');
+}
+
+/**
+ * A lock can also outlive a deployment that ended (all its attempts died), so an operation that
+ * finds the stack locked clears it, under the same proof, and runs again.
  */
 async function withStaleLockCleared<T>(stack: Stack, work: () => Promise<T>): Promise<T> {
   try {
@@ -164,15 +187,7 @@ async function withStaleLockCleared<T>(stack: Stack, work: () => Promise<T>): Pr
   } catch (error) {
     if (abort.signal.aborted || !/currently locked/i.test(String(error))) throw error;
     await stack.cancel();
-    void send({
-      type: 'event',
-      event: {
-        diagnosticEvent: {
-          severity: 'warning',
-          message: 'cancelled a stale stack lock left by an interrupted operation\n',
-        },
-      },
-    });
+    warn('cancelled a stale stack lock left by an interrupted operation\n');
     return work();
   }
 }
@@ -187,6 +202,7 @@ async function openStack(task: LayerTask): Promise<Stack> {
     inputs: task.inputs,
     runtime: {
       dataDir: task.dataDir,
+      bucketsDir: task.bucketsDir,
       localPostgresUrl: task.localPostgresUrl,
       preview:
         task.operation === 'preview' ||
@@ -211,10 +227,28 @@ async function openStack(task: LayerTask): Promise<Stack> {
       PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: 'false',
     },
   });
-  return LocalWorkspace.createOrSelectStack(
-    { stackName: stackName(task.environment, task.layer), projectName: PROJECT_NAME, program },
+  const name = stackName(task.environment, task.layer);
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: name, projectName: PROJECT_NAME, program },
     { workDir, projectSettings: await workspace.projectSettings(), envVars: workspace.envVars },
   );
+  await rebuildStackSettings(stack, workDir);
+  return stack;
+}
+
+/**
+ * Creating a stack writes its settings file (the passphrase's salt) into the work dir; selecting
+ * one that another worker created does not. Such a work dir is rebuilt from the backend, so the
+ * stack keeps one salt whichever worker runs it: no worker depends on another's disk.
+ */
+async function rebuildStackSettings(stack: Stack, workDir: string): Promise<void> {
+  if (fs.existsSync(path.join(workDir, `Pulumi.${stack.name}.yaml`))) return;
+  const state = await stack.exportStack();
+  const provider = (
+    state.deployment as { secrets_providers?: { type?: string; state?: { salt?: string } } }
+  ).secrets_providers;
+  const salt = provider?.type === 'passphrase' ? provider.state?.salt : undefined;
+  await stack.workspace.saveStackSettings(stack.name, salt ? { encryptionSalt: salt } : {});
 }
 
 function summary(changes: Record<string, number> | undefined): ChangeSummary {
@@ -222,18 +256,9 @@ function summary(changes: Record<string, number> | undefined): ChangeSummary {
 }
 
 async function run(task: LayerTask): Promise<LayerResult> {
-  if (clearStaleLocks(task)) {
-    void send({
-      type: 'event',
-      event: {
-        diagnosticEvent: {
-          severity: 'warning',
-          message: 'removed a stale stack lock left by an interrupted operation\n',
-        },
-      },
-    });
-  }
+  if (clearStaleLocks(task)) warn('removed a stale stack lock left by an interrupted operation\n');
   const stack = await openStack(task);
+  await clearSharedLocks(stack, task);
   await resolvePendingOperations(stack, task);
   // The SDK listens for `abort` only once the CLI runs; a cancel that came earlier must stop here.
   if (abort.signal.aborted) throw new Error('cancelled before the engine started');
@@ -362,7 +387,11 @@ process.on('message', (message: ParentMessage) => {
         .catch((error: unknown) =>
           send({
             type: 'error',
-            message: error instanceof Error ? error.message : String(error),
+            // The CLI's errors may quote the backend URL, password included.
+            message: scrubUrl(
+              error instanceof Error ? error.message : String(error),
+              message.task.backendUrl,
+            ),
             cancelled: abort.signal.aborted,
           }),
         )

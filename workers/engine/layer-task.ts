@@ -22,6 +22,7 @@ export interface LayerTask {
   config: JsonObject;
   inputs: Partial<Record<LayerName, StackOutputs>>;
   dataDir: string;
+  bucketsDir: string;
   localPostgresUrl: string;
   backendUrl: string;
   /**

@@ -1,3 +1,4 @@
+import { urlSecrets } from '../../core/backend-url';
 import type { LayerTask } from './layer-task';
 
 /** Every secret an engine process is handed, so no event or error can carry one out. */
@@ -9,6 +10,8 @@ export function knownSecrets(task: LayerTask, extra: string[] = []): string[] {
   );
   const adminPassword = new URL(task.localPostgresUrl).password;
   if (adminPassword) secrets.push(decodeURIComponent(adminPassword), adminPassword);
+  // The backend URL may carry the state database's password; the CLI quotes the URL in errors.
+  secrets.push(...urlSecrets(task.backendUrl));
   secrets.push(...extra);
   // Very short values would redact ordinary words; real secrets are long.
   return secrets.filter((s) => s.length >= 6);

@@ -15,7 +15,11 @@ const WAIT_FOR_TURN_MS = 1_000;
  */
 export function deployProcessor(ctx: WorkerContext) {
   return async (job: Job<DeployJobData>, token?: string): Promise<void> => {
-    const begun = await ctx.lifecycle.begin(job.data.deploymentId, job.id ?? '');
+    const begun = await ctx.lifecycle.begin(
+      job.data.deploymentId,
+      job.id ?? '',
+      ctx.settings.workerId,
+    );
     if (begun.kind === 'done') return;
     if (begun.kind === 'wait') {
       // Another deployment has the environment or is ahead in its line: wait, never fail.

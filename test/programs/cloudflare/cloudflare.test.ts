@@ -37,7 +37,12 @@ async function deploy(definition: LayerDefinition, config: Record<string, unknow
       stage: 'dev',
       config: resolveLayerConfig(definition, 'dev', config),
       inputs: {},
-      runtime: { dataDir: '/tmp', localPostgresUrl: 'postgres://x@h/db', offline: false },
+      runtime: {
+        dataDir: '/tmp',
+        bucketsDir: '/tmp/buckets',
+        localPostgresUrl: 'postgres://x@h/db',
+        offline: false,
+      },
     })();
   } finally {
     // Registrations still in flight would land on the next test's mocks. waitForRPCs is

@@ -97,6 +97,7 @@ describe('an engine process', () => {
         dataDir,
         localPostgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
         backendUrl: pathToFileURL(path.join(dataDir, 'state')).href,
+        bucketsDir: path.join(dataDir, 'buckets'),
       },
       {
         onEvent: () => undefined,
