@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { uniqueName } from '../helpers/harness';
-import { pause, PrivateRedis, StrataProcesses } from '../helpers/servers';
+import { PrivateRedis, StrataProcesses } from '../helpers/servers';
 
 const OPERATIONS = new Set(['up', 'preview', 'refresh', 'destroy']);
 
@@ -59,8 +59,9 @@ describe('a Redis stall longer than the lease', () => {
       layers: { data: { target: 'local' }, storage: { target: 'local' } },
     });
     await strata.waitFor(id, ['running']);
-    await pause(1_000);
-    // 15 s: longer than the 10 s lease. The stalled client waits for its own answer.
+    // At once: on a quiet machine the whole up can end within a second. From here on no write
+    // of this attempt can land before the stall ends, and by then its 10 s lease has lapsed.
+    // 15 s: longer than the lease. The stalled client waits for its own answer.
     const staller = redis.client();
     await staller.call('DEBUG', 'SLEEP', '15');
     staller.disconnect();
