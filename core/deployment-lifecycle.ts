@@ -467,7 +467,8 @@ function endEvents(d: DeploymentRecord): Event[] {
   ];
 }
 
-function gaveUp(d: DeploymentRecord): string {
+/** Why a deployment whose attempts all died ends `failed`. */
+export function gaveUp(d: DeploymentRecord): string {
   return `gave up after ${d.attempts ?? 0} attempts: each time, the worker running it stopped (killed, crashed or cut off from Redis) before it ended`;
 }
 

@@ -1,4 +1,4 @@
-import { MAX_ATTEMPTS } from '../core/deployment-lifecycle';
+import { gaveUp, MAX_ATTEMPTS } from '../core/deployment-lifecycle';
 import type { DeploymentRecord, EnvironmentRecord } from '../core/domain';
 import { expiryJobId } from '../core/maintenance';
 import { FINAL_STATUSES } from '../core/domain';
@@ -77,11 +77,7 @@ export class Reconciler {
         'reconciler: ended a cancelled deployment whose worker died',
       );
     } else if ((d.attempts ?? 0) >= MAX_ATTEMPTS) {
-      await lifecycle.endOrphan(
-        d.id,
-        'failed',
-        `gave up after ${d.attempts} attempts: each time, the worker running it stopped (killed, crashed or cut off from Redis) before it ended`,
-      );
+      await lifecycle.endOrphan(d.id, 'failed', gaveUp(d));
       logger.warn({ deployment: d.id }, 'reconciler: gave up on a deployment');
     } else if (await lifecycle.requeue(d.id, d.job)) {
       logger.info(

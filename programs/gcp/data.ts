@@ -2,11 +2,18 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { Type } from '@sinclair/typebox';
-import { ConfigError } from '../config';
+import { failOn } from '../config';
 import { defineLayer, optionalDependencyOutput } from '../types';
 import { gcpCommon, gcpName } from './common';
 
 const IDENTIFIER = '^[a-z_][a-z0-9_]{0,62}$';
+
+/** A data layer with neither database would provision nothing. */
+function engineProblems(c: { postgres: boolean; firestore: boolean }): string[] {
+  return c.postgres || c.firestore
+    ? []
+    : ['layers.data.config: enable postgres, firestore or both'];
+}
 
 export const gcpData = defineLayer({
   target: 'gcp',
@@ -108,12 +115,10 @@ export const gcpData = defineLayer({
     },
     { name: 'firestoreDatabase', env: 'FIRESTORE_DATABASE', description: 'Firestore database ID.' },
   ],
-  check: (c) =>
-    c.postgres || c.firestore ? [] : ['layers.data.config: enable postgres, firestore or both'],
+  check: engineProblems,
   program: (args) => async () => {
     const c = args.config;
-    if (!c.postgres && !c.firestore)
-      throw new ConfigError(['layers.data.config: enable postgres, firestore or both']);
+    failOn(engineProblems(c));
     const project = c.project;
     const outputs: Record<string, unknown> = {};
     if (c.postgres) {
