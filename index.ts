@@ -11,8 +11,8 @@
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import type { JsonObject, LayerName, Stage, StackOutputs, TargetName } from './core/domain';
-import { findLayer } from './programs/catalogue';
-import { resolveLayerConfig } from './programs/config';
+import { findLayer } from './catalogue/layer-catalogue';
+import { resolveLayerConfig } from './programs/lib/config';
 import { stackName } from './core/stack-name';
 
 async function main(): Promise<Record<string, unknown> | void> {

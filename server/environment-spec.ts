@@ -9,9 +9,9 @@ import {
 } from '../core/domain';
 import { assertCron, expiryAfter } from '../core/maintenance';
 import { BLUEPRINTS, findBlueprint } from '../programs/blueprints';
-import { findLayer, layersOf } from '../programs/catalogue';
-import { ConfigError, resolveLayerConfig } from '../programs/config';
-import type { LayerDefinition } from '../programs/types';
+import { findLayer, layersOf } from '../catalogue/layer-catalogue';
+import { ConfigError, resolveLayerConfig } from '../programs/lib/config';
+import type { LayerDefinition } from '../programs/lib/types';
 import { BadRequestError } from './errors';
 import type { CreateEnvironmentBody } from './schemas/environment';
 

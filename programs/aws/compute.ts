@@ -8,13 +8,13 @@ import { AwsFargateService, type FargateServiceSpec } from '../components/aws-fa
 import { logRetentionSchema } from '../components/aws-log-retention';
 import { AWS_REGION_PATTERN, awsProvider, layerRegion } from '../components/aws-provider';
 import { POSTGRES_PORT, REDIS_PORT } from '../components/aws-security-tiers';
-import { failOn } from '../config';
+import { failOn } from '../lib/config';
 import {
   defineLayer,
   dependencyOutput,
   optionalDependencyOutput,
   type ProgramArgs,
-} from '../types';
+} from '../lib/types';
 
 /** Fargate's memory range (MiB) for each CPU size (CPU units). */
 const FARGATE_MEMORY: Record<number, [number, number]> = {

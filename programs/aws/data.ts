@@ -4,7 +4,7 @@ import { AwsPostgres } from '../components/aws-postgres';
 import { AWS_REGION_PATTERN, awsProvider, layerRegion } from '../components/aws-provider';
 import { AwsRedis } from '../components/aws-redis';
 import { REDIS_PORT } from '../components/aws-security-tiers';
-import { defineLayer, dependencyOutput } from '../types';
+import { defineLayer, dependencyOutput } from '../lib/types';
 
 /** Prod keeps at least a week of backups, whatever the environment asks for. */
 export const PROD_MIN_BACKUP_DAYS = 7;

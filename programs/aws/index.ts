@@ -1,4 +1,4 @@
-import type { LayerDefinition } from '../types';
+import type { LayerDefinition } from '../lib/types';
 import { awsCompute } from './compute';
 import { awsData } from './data';
 import { awsNetwork } from './network';

@@ -4,8 +4,8 @@ import { AWS_REGION_PATTERN, awsProvider, DEFAULT_AWS_REGION } from '../componen
 import { AwsSecurityTiers } from '../components/aws-security-tiers';
 import { AwsVpc } from '../components/aws-vpc';
 import { AwsWebAcl } from '../components/aws-web-acl';
-import { ConfigError } from '../config';
-import { defineLayer } from '../types';
+import { ConfigError } from '../lib/config';
+import { defineLayer } from '../lib/types';
 
 const IPV4 = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { AwsHttpAlarms, type HttpMetricSource } from '../components/aws-http-alarms';
 import { logRetentionSchema } from '../components/aws-log-retention';
 import { AWS_REGION_PATTERN, awsProvider, layerRegion } from '../components/aws-provider';
-import { defineLayer, optionalDependencyOutput } from '../types';
+import { defineLayer, optionalDependencyOutput } from '../lib/types';
 
 export const awsObservabilityConfig = Type.Object(
   {

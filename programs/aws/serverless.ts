@@ -4,8 +4,8 @@ import { Type } from '@sinclair/typebox';
 import { AwsLambdaFunction, type LambdaFunctionSpec } from '../components/aws-lambda-function';
 import { logRetentionSchema } from '../components/aws-log-retention';
 import { AWS_REGION_PATTERN, awsProvider, layerRegion } from '../components/aws-provider';
-import { failOn, usedTwice } from '../config';
-import { defineLayer, dependencyOutput } from '../types';
+import { failOn, usedTwice } from '../lib/config';
+import { defineLayer, dependencyOutput } from '../lib/types';
 
 const HELLO = "exports.handler = async () => ({ statusCode: 200, body: 'ok' });\n";
 

@@ -3,8 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { Type } from '@sinclair/typebox';
 import { AwsPrivateBucket } from '../components/aws-private-bucket';
 import { AWS_REGION_PATTERN, awsProvider, layerRegion } from '../components/aws-provider';
-import { failOn } from '../config';
-import { defineLayer } from '../types';
+import { failOn } from '../lib/config';
+import { defineLayer } from '../lib/types';
 
 export const awsStorageConfig = Type.Object(
   {

@@ -1,4 +1,4 @@
-import type { Blueprint } from '../types';
+import type { Blueprint } from '../lib/types';
 
 /** 371GPT (seeds 000 and 001): the Terraform-on-OVH system as four OpenStack layers. */
 export const gpt371Ovh: Blueprint = {

@@ -1,4 +1,4 @@
-import type { Blueprint } from '../types';
+import type { Blueprint } from '../lib/types';
 
 const ZONES = ['us-west-2a', 'us-west-2b', 'us-west-2c'];
 

@@ -1,4 +1,4 @@
-import type { Blueprint } from '../types';
+import type { Blueprint } from '../lib/types';
 import { gpt371Ovh } from './371gpt-ovh';
 import { auterityAws } from './auterity-aws';
 import { multicloudHetzner } from './multicloud-hetzner';

@@ -1,5 +1,5 @@
 import type { Stage } from '../../core/domain';
-import type { Blueprint } from '../types';
+import type { Blueprint } from '../lib/types';
 
 /** Cloudflare's published edge ranges: the cluster's web ports answer only the proxy. */
 const CLOUDFLARE_RANGES = [

@@ -1,4 +1,4 @@
-import type { Blueprint } from '../types';
+import type { Blueprint } from '../lib/types';
 
 interface ServiceSizes {
   web: number;

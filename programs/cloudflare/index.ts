@@ -1,4 +1,4 @@
-import type { LayerDefinition } from '../types';
+import type { LayerDefinition } from '../lib/types';
 import { cloudflareNetwork } from './network';
 import { cloudflareServerless } from './serverless';
 import { cloudflareStorage } from './storage';

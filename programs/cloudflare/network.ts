@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { CloudflareEdge } from '../components/cloudflare-edge';
-import { splitList } from '../hcloud/ids';
-import { defineLayer, optionalDependencyOutput, type ProgramArgs } from '../types';
+import { splitList } from '../lib/ids';
+import { defineLayer, optionalDependencyOutput, type ProgramArgs } from '../lib/types';
 import { deployId, edgeProperties, zoneId } from './schemas';
 
 /**

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { LayerName } from '../../core/domain';
-import type { ProgramArgs } from '../types';
+import type { ProgramArgs } from '../lib/types';
 
 /**
  * Config pieces shared by the cloudflare layers. Account and zone are optional in the schema so

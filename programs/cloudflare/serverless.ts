@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { CloudflareWorkers } from '../components/cloudflare-workers';
-import { defineLayer, optionalDependencyOutput } from '../types';
+import { defineLayer, optionalDependencyOutput } from '../lib/types';
 import { accountId, deployId, workerProperties, zoneId } from './schemas';
 
 export const cloudflareServerless = defineLayer({

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { createHash } from 'node:crypto';
 import { CloudflareEdge } from '../components/cloudflare-edge';
 import { CloudflareWorkers } from '../components/cloudflare-workers';
-import { defineLayer } from '../types';
+import { defineLayer } from '../lib/types';
 import { ingressTargets } from './network';
 import { accountId, deployId, edgeProperties, workerProperties, zoneId } from './schemas';
 

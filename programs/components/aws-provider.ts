@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { LayerName } from '../../core/domain';
-import { optionalDependencyOutput, type ProgramArgs } from '../types';
+import { optionalDependencyOutput, type ProgramArgs } from '../lib/types';
 
 export const DEFAULT_AWS_REGION = 'eu-west-1';
 export const AWS_REGION_PATTERN = '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d$';

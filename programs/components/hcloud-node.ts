@@ -1,6 +1,6 @@
 import * as hcloud from '@pulumi/hcloud';
 import * as pulumi from '@pulumi/pulumi';
-import { hcloudId } from '../hcloud/ids';
+import { hcloudId } from '../lib/ids';
 
 export interface HcloudNodeArgs {
   serverName: string;

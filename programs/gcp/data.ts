@@ -2,8 +2,8 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { Type } from '@sinclair/typebox';
-import { failOn } from '../config';
-import { defineLayer, optionalDependencyOutput } from '../types';
+import { failOn } from '../lib/config';
+import { defineLayer, optionalDependencyOutput } from '../lib/types';
 import { gcpCommon, gcpName } from './common';
 
 const IDENTIFIER = '^[a-z_][a-z0-9_]{0,62}$';

@@ -1,4 +1,4 @@
-import type { LayerDefinition } from '../types';
+import type { LayerDefinition } from '../lib/types';
 import { gcpCompute } from './compute';
 import { gcpData } from './data';
 import { gcpNetwork } from './network';

@@ -1,7 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import { Type } from '@sinclair/typebox';
-import { ANY_CIDR, IPV4_CIDR, assertNoPublicDataPorts } from '../hcloud/cidr';
-import { defineLayer } from '../types';
+import { ANY_CIDR, IPV4_CIDR, assertNoPublicDataPorts } from '../lib/cidr';
+import { defineLayer } from '../lib/types';
 import { gcpCommon, gcpName } from './common';
 
 const FirewallRule = Type.Object(

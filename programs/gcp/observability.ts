@@ -1,7 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { Type } from '@sinclair/typebox';
-import { defineLayer } from '../types';
+import { defineLayer } from '../lib/types';
 import { gcpCommon, gcpName } from './common';
 
 const UptimeCheck = Type.Object(

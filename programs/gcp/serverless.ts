@@ -3,8 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { Type, type Static } from '@sinclair/typebox';
 import { GcpFunction } from '../components/gcp-function';
-import { failOn } from '../config';
-import { defineLayer, optionalDependencyOutput } from '../types';
+import { failOn } from '../lib/config';
+import { defineLayer, optionalDependencyOutput } from '../lib/types';
 import { gcpCommon, gcpName } from './common';
 
 const NAME = '^[a-z][a-z0-9-]{0,40}$';

@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { Type } from '@sinclair/typebox';
-import { defineLayer } from '../types';
+import { defineLayer } from '../lib/types';
 import { gcpCommon, gcpName } from './common';
 
 export const gcpStorage = defineLayer({

@@ -1,9 +1,9 @@
 import * as hcloud from '@pulumi/hcloud';
 import { Type } from '@sinclair/typebox';
 import { HcloudNode } from '../components/hcloud-node';
-import { defineLayer, dependencyOutput, optionalDependencyOutput } from '../types';
-import { hostAddress } from './cidr';
-import { hcloudId, hcloudNumber, joinOutputs, splitList } from './ids';
+import { defineLayer, dependencyOutput, optionalDependencyOutput } from '../lib/types';
+import { hostAddress } from '../lib/cidr';
+import { hcloudId, hcloudNumber, joinOutputs, splitList } from '../lib/ids';
 import { HCLOUD_LOCATIONS } from './network';
 
 /** Docker from Ubuntu's archive: the seed's cluster (Docker Swarm) is joined later by Ansible. */

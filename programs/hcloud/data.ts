@@ -3,14 +3,11 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { Type } from '@sinclair/typebox';
 import { HcloudNode } from '../components/hcloud-node';
-import { postgresCloudInit } from '../openstack/postgres-cloud-init';
-import {
-  POSTGRES_VM_LOGIN_FIELDS,
-  POSTGRES_VM_LOGIN_OUTPUTS,
-} from '../openstack/postgres-vm-config';
-import { defineLayer, dependencyOutput } from '../types';
-import { IPV4, hostAddress } from './cidr';
-import { hcloudId } from './ids';
+import { postgresCloudInit } from '../lib/postgres-cloud-init';
+import { POSTGRES_VM_LOGIN_FIELDS, POSTGRES_VM_LOGIN_OUTPUTS } from '../lib/postgres-vm-config';
+import { defineLayer, dependencyOutput } from '../lib/types';
+import { IPV4, hostAddress } from '../lib/cidr';
+import { hcloudId } from '../lib/ids';
 import { HCLOUD_LOCATIONS } from './network';
 
 export const POSTGRES_VERSIONS = ['15', '16', '17'] as const;

@@ -1,4 +1,4 @@
-import type { LayerDefinition } from '../types';
+import type { LayerDefinition } from '../lib/types';
 import { hcloudCompute } from './compute';
 import { hcloudData } from './data';
 import { hcloudNetwork } from './network';

@@ -1,8 +1,8 @@
 import * as hcloud from '@pulumi/hcloud';
 import { Type } from '@sinclair/typebox';
-import { defineLayer } from '../types';
-import { ANY_CIDR, IPV4_CIDR, assertNoPublicDataPorts } from './cidr';
-import { hcloudId, joinOutputs } from './ids';
+import { defineLayer } from '../lib/types';
+import { ANY_CIDR, IPV4_CIDR, assertNoPublicDataPorts } from '../lib/cidr';
+import { hcloudId, joinOutputs } from '../lib/ids';
 
 export const HCLOUD_LOCATIONS = ['fsn1', 'nbg1', 'hel1', 'ash', 'hil', 'sin'] as const;
 

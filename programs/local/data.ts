@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { Type } from '@sinclair/typebox';
-import { defineLayer } from '../types';
-import { DATA_OUTPUTS } from '../outputs';
+import { defineLayer } from '../lib/types';
+import { DATA_OUTPUTS } from '../lib/outputs';
 import { PostgresDatabase, PostgresRole } from './postgres-provider';
 
 const IDENTIFIER = '^[a-z_][a-z0-9_]{0,62}$';

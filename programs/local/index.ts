@@ -1,4 +1,4 @@
-import type { LayerDefinition } from '../types';
+import type { LayerDefinition } from '../lib/types';
 import { localData } from './data';
 import { localStorage } from './storage';
 

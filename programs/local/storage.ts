@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { Type } from '@sinclair/typebox';
-import { STORAGE_OUTPUTS } from '../outputs';
-import { defineLayer } from '../types';
+import { STORAGE_OUTPUTS } from '../lib/outputs';
+import { defineLayer } from '../lib/types';
 import { DirectoryBucket } from './directory-bucket';
 
 export const localStorage = defineLayer({

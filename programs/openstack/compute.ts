@@ -1,8 +1,8 @@
 import * as openstack from '@pulumi/openstack';
 import * as pulumi from '@pulumi/pulumi';
 import { Type } from '@sinclair/typebox';
-import { hostAddress } from '../hcloud/cidr';
-import { defineLayer, dependencyOutput } from '../types';
+import { hostAddress } from '../lib/cidr';
+import { defineLayer, dependencyOutput } from '../lib/types';
 
 // One reading of every string (no two ways to split the digits), so matching stays linear.
 const FLAVOR = '^[a-z][a-z0-9]*-[0-9][a-z0-9-]*$';

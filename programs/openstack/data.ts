@@ -2,10 +2,10 @@ import * as openstack from '@pulumi/openstack';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { Type } from '@sinclair/typebox';
-import { hostAddress } from '../hcloud/cidr';
-import { defineLayer, dependencyOutput } from '../types';
-import { postgresCloudInit } from './postgres-cloud-init';
-import { POSTGRES_VM_LOGIN_FIELDS, POSTGRES_VM_LOGIN_OUTPUTS } from './postgres-vm-config';
+import { hostAddress } from '../lib/cidr';
+import { defineLayer, dependencyOutput } from '../lib/types';
+import { postgresCloudInit } from '../lib/postgres-cloud-init';
+import { POSTGRES_VM_LOGIN_FIELDS, POSTGRES_VM_LOGIN_OUTPUTS } from '../lib/postgres-vm-config';
 
 // One reading of every string (no two ways to split the digits), so matching stays linear.
 const FLAVOR = '^[a-z][a-z0-9]*-[0-9][a-z0-9-]*$';

@@ -1,4 +1,4 @@
-import type { LayerDefinition } from '../types';
+import type { LayerDefinition } from '../lib/types';
 import { openstackCompute } from './compute';
 import { openstackData } from './data';
 import { openstackNetwork } from './network';

@@ -1,7 +1,7 @@
 import * as openstack from '@pulumi/openstack';
 import { Type } from '@sinclair/typebox';
-import { ANY_CIDR, IPV4_CIDR, assertNoPublicDataPorts } from '../hcloud/cidr';
-import { defineLayer } from '../types';
+import { ANY_CIDR, IPV4_CIDR, assertNoPublicDataPorts } from '../lib/cidr';
+import { defineLayer } from '../lib/types';
 
 const IngressRule = Type.Object(
   {

@@ -1,7 +1,7 @@
 import * as openstack from '@pulumi/openstack';
 import * as pulumi from '@pulumi/pulumi';
 import { Type } from '@sinclair/typebox';
-import { defineLayer } from '../types';
+import { defineLayer } from '../lib/types';
 
 export const openstackStorage = defineLayer({
   target: 'openstack',

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import { ConflictError, FencedError, NotFoundError } from '../../core/errors';
 import { isRedisUnavailable } from '../../core/redis-unavailable';
-import { ConfigError } from '../../programs/config';
+import { ConfigError } from '../../programs/lib/config';
 import { HttpError } from '../errors';
 
 interface ValidationIssue {

@@ -4,11 +4,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { STAGES, TARGETS, type LayerName, type Stage } from '../../core/domain';
 import { NotFoundError } from '../../core/errors';
-import { blueprintEnvKeys } from '../../programs/blueprint-plan';
+import { blueprintEnvKeys } from '../../catalogue/blueprint-plan';
 import { BLUEPRINTS, findBlueprint } from '../../programs/blueprints';
-import { layersOf } from '../../programs/catalogue';
-import type { PlannedResource } from '../../programs/plan';
-import type { Blueprint } from '../../programs/types';
+import { layersOf } from '../../catalogue/layer-catalogue';
+import type { PlannedResource } from '../../catalogue/offline-plan';
+import type { Blueprint } from '../../programs/lib/types';
 import { BadRequestError } from '../errors';
 import { errorResponses, FreeObject } from '../schemas/common';
 
@@ -86,9 +86,13 @@ function planInChild(
   stage: Stage,
 ): Promise<{ resources: PlannedResource[]; env: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, '..', '..', 'programs', 'plan-process.js'), [], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
+    const child = fork(
+      path.join(__dirname, '..', '..', 'catalogue', 'offline-plan-process.js'),
+      [],
+      {
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      },
+    );
     let stderr = '';
     child.stderr?.on(
       'data',

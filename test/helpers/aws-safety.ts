@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { BlueprintPlan } from '../../programs/blueprint-plan';
+import type { BlueprintPlan } from '../../catalogue/blueprint-plan';
 import { ofType } from './plans';
 
 /** Whether a from-to port range (as planned, numbers when set) includes the port. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { LayerName, TargetName } from '../../core/domain';
-import { findLayer } from '../../programs/catalogue';
-import { ConfigError, resolveLayerConfig } from '../../programs/config';
-import type { Blueprint, LayerDefinition } from '../../programs/types';
+import { findLayer } from '../../catalogue/layer-catalogue';
+import { ConfigError, resolveLayerConfig } from '../../programs/lib/config';
+import type { Blueprint, LayerDefinition } from '../../programs/lib/types';
 
 /** Asserts that a layer refuses a dev config with a ConfigError whose message names the field. */
 export function refused(

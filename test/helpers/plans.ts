@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Stage } from '../../core/domain';
-import { planBlueprint, type BlueprintPlan } from '../../programs/blueprint-plan';
-import { resolveLayerConfig } from '../../programs/config';
-import { planLayers, type PlanResult, type PlannedResource } from '../../programs/plan';
-import type { Blueprint, LayerDefinition } from '../../programs/types';
+import { planBlueprint, type BlueprintPlan } from '../../catalogue/blueprint-plan';
+import { resolveLayerConfig } from '../../programs/lib/config';
+import { planLayers, type PlanResult, type PlannedResource } from '../../catalogue/offline-plan';
+import type { Blueprint, LayerDefinition } from '../../programs/lib/types';
 
 /**
  * A blueprint's plan per stage, made once and then shared by the tests of a file: planning is

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as pulumi from '@pulumi/pulumi';
 import { awsData } from '../../programs/aws/data';
-import { resolveLayerConfig } from '../../programs/config';
+import { resolveLayerConfig } from '../../programs/lib/config';
 
 describe('a preview before the layers it depends on exist', () => {
   it('plans the layer with unknown dependency outputs instead of failing', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LayerName, TargetName } from '../../core/domain';
-import { CATALOGUE } from '../../programs/catalogue';
+import { CATALOGUE } from '../../catalogue/layer-catalogue';
 import { startHarness, uniqueName, type Harness } from '../helpers/harness';
 
 interface Node {

@@ -8,7 +8,7 @@ import type {
 } from '../../core/domain';
 import { expiryAfter } from '../../core/maintenance';
 import type { Fence } from '../../core/store';
-import { bundleEntries } from '../../programs/bundle-entries';
+import { bundleEntries } from '../../catalogue/bundle-entries';
 import type { WorkerContext } from '../context';
 
 /**

@@ -8,9 +8,9 @@ import type {
   StackOutputs,
 } from '../../core/domain';
 import { FencedError } from '../../core/errors';
-import { visibleOutputs } from '../../programs/bundle-entries';
-import { findLayer } from '../../programs/catalogue';
-import { resolveLayerConfig } from '../../programs/config';
+import { visibleOutputs } from '../../catalogue/bundle-entries';
+import { findLayer } from '../../catalogue/layer-catalogue';
+import { resolveLayerConfig } from '../../programs/lib/config';
 import type { WorkerContext } from '../context';
 import { LayerFailedError, runLayer } from '../engine/run-layer';
 import type { LeaseKeeper } from '../lease-keeper';

@@ -11,7 +11,7 @@ import { backendKind, scrubUrl } from '../../core/backend-url';
 import type { ChangeSummary, PlannedStep } from '../../core/domain';
 import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
-import { findLayer } from '../../programs/catalogue';
+import { findLayer } from '../../catalogue/layer-catalogue';
 import { killTree } from './process-tree';
 import { knownSecrets, scrub } from './secrets';
 import {

@@ -5,8 +5,13 @@ import { awsCompute } from '../../../programs/aws/compute';
 import { awsData } from '../../../programs/aws/data';
 import { awsNetwork } from '../../../programs/aws/network';
 import { awsStorage } from '../../../programs/aws/storage';
-import { resolveLayerConfig } from '../../../programs/config';
-import { MASK, planLayers, type PlannedLayer, type PlannedResource } from '../../../programs/plan';
+import { resolveLayerConfig } from '../../../programs/lib/config';
+import {
+  MASK,
+  planLayers,
+  type PlannedLayer,
+  type PlannedResource,
+} from '../../../catalogue/offline-plan';
 import { refused } from '../../helpers/config-errors';
 
 const SERVICES = [

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import type { Stage } from '../../../core/domain';
 import { awsData } from '../../../programs/aws/data';
 import { awsNetwork } from '../../../programs/aws/network';
-import { resolveLayerConfig } from '../../../programs/config';
-import { MASK, planLayers } from '../../../programs/plan';
+import { resolveLayerConfig } from '../../../programs/lib/config';
+import { MASK, planLayers } from '../../../catalogue/offline-plan';
 import { refused } from '../../helpers/config-errors';
 import { one } from '../../helpers/plans';
 

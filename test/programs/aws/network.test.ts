@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Stage } from '../../../core/domain';
 import { awsNetwork } from '../../../programs/aws/network';
-import { resolveLayerConfig } from '../../../programs/config';
-import { planLayers } from '../../../programs/plan';
+import { resolveLayerConfig } from '../../../programs/lib/config';
+import { planLayers } from '../../../catalogue/offline-plan';
 import { refused } from '../../helpers/config-errors';
 import { ofType } from '../../helpers/plans';
 

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import type { Stage } from '../../../core/domain';
 import { awsObservability } from '../../../programs/aws/observability';
-import { resolveLayerConfig } from '../../../programs/config';
-import { planLayers, type PlannedLayer } from '../../../programs/plan';
-import { defineLayer } from '../../../programs/types';
+import { resolveLayerConfig } from '../../../programs/lib/config';
+import { planLayers, type PlannedLayer } from '../../../catalogue/offline-plan';
+import { defineLayer } from '../../../programs/lib/types';
 import { refused } from '../../helpers/config-errors';
 import { ofType } from '../../helpers/plans';
 

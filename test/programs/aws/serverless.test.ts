@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { awsNetwork } from '../../../programs/aws/network';
 import { awsServerless } from '../../../programs/aws/serverless';
-import { resolveLayerConfig } from '../../../programs/config';
-import { planLayers, type PlannedLayer } from '../../../programs/plan';
+import { resolveLayerConfig } from '../../../programs/lib/config';
+import { planLayers, type PlannedLayer } from '../../../catalogue/offline-plan';
 import { refused } from '../../helpers/config-errors';
 import { ofType } from '../../helpers/plans';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Stage } from '../../../core/domain';
 import { awsStorage } from '../../../programs/aws/storage';
-import { resolveLayerConfig } from '../../../programs/config';
-import { planLayers, type PlannedResource } from '../../../programs/plan';
+import { resolveLayerConfig } from '../../../programs/lib/config';
+import { planLayers, type PlannedResource } from '../../../catalogue/offline-plan';
 import { refused } from '../../helpers/config-errors';
 
 async function plan(stage: Stage, config: Record<string, unknown> = {}) {

@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import { cloudflareNetwork } from '../../../programs/cloudflare/network';
 import { cloudflareServerless } from '../../../programs/cloudflare/serverless';
 import { cloudflareStorage } from '../../../programs/cloudflare/storage';
-import { resolveLayerConfig } from '../../../programs/config';
+import { resolveLayerConfig } from '../../../programs/lib/config';
 import { hcloudNetwork } from '../../../programs/hcloud/network';
-import type { LayerDefinition } from '../../../programs/types';
+import type { LayerDefinition } from '../../../programs/lib/types';
 import { refused } from '../../helpers/config-errors';
 import { layerPlanner, ofType } from '../../helpers/plans';
 

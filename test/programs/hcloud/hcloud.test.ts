@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveLayerConfig } from '../../../programs/config';
+import { resolveLayerConfig } from '../../../programs/lib/config';
 import { hcloudCompute } from '../../../programs/hcloud/compute';
 import { hcloudData } from '../../../programs/hcloud/data';
 import { hcloudNetwork } from '../../../programs/hcloud/network';

@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { LayerName, Stage, StackOutputs } from '../core/domain';
 import { layerGroups } from '../core/layer-graph';
-import type { LayerDefinition, ProgramArgs, RuntimeSettings } from './types';
+import type { LayerDefinition, ProgramArgs, RuntimeSettings } from '../programs/lib/types';
 
 export interface PlannedResource {
   type: string;

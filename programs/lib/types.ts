@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { PulumiFn } from '@pulumi/pulumi/automation';
 import type { Static, TObject } from '@sinclair/typebox';
-import type { LayerName, Stage, StackOutputs, TargetName } from '../core/domain';
+import type { LayerName, Stage, StackOutputs, TargetName } from '../../core/domain';
 
 /** One value a layer exports: its stack output name, its default `.env` key, and whether it is secret. */
 export interface OutputSpec {

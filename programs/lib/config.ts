@@ -1,6 +1,6 @@
 import type { TObject } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
-import type { Stage } from '../core/domain';
+import type { Stage } from '../../core/domain';
 import type { LayerDefinition } from './types';
 
 export class ConfigError extends Error {

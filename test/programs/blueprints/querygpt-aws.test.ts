@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Stage } from '../../core/domain';
-import type { BlueprintPlan } from '../../programs/blueprint-plan';
-import { querygptAws } from '../../programs/blueprints/querygpt-aws';
-import { MASK } from '../../programs/plan';
+import type { Stage } from '../../../core/domain';
+import type { BlueprintPlan } from '../../../catalogue/blueprint-plan';
+import { querygptAws } from '../../../programs/blueprints/querygpt-aws';
+import { MASK } from '../../../catalogue/offline-plan';
 import {
   assertBucketsPrivate,
   assertDataPortsClosedToInternet,
   assertProdDatabaseProtected,
-} from '../helpers/aws-safety';
-import { assertEachLayerRefuses, type BadValues } from '../helpers/config-errors';
-import { blueprintPlans, ofType } from '../helpers/plans';
+} from '../../helpers/aws-safety';
+import { assertEachLayerRefuses, type BadValues } from '../../helpers/config-errors';
+import { blueprintPlans, ofType } from '../../helpers/plans';
 
 // PostgreSQL, Redis, and Qdrant (the seed's vector database: HTTP and gRPC).
 const DATA_PORTS = [5432, 6379, 6333, 6334];

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { blueprintLayers } from '../../programs/blueprint-plan';
-import { gpt371Ovh } from '../../programs/blueprints/371gpt-ovh';
-import type { PlannedResource } from '../../programs/plan';
-import { blueprintPlans, ofType } from '../helpers/plans';
-import { SEED_001_ENV } from '../helpers/seed-env';
+import { blueprintLayers } from '../../../catalogue/blueprint-plan';
+import { gpt371Ovh } from '../../../programs/blueprints/371gpt-ovh';
+import type { PlannedResource } from '../../../catalogue/offline-plan';
+import { blueprintPlans, ofType } from '../../helpers/plans';
+import { SEED_001_ENV } from '../../helpers/seed-env';
 
 const isWorld = (cidr: unknown) => typeof cidr === 'string' && cidr.endsWith('/0');
 

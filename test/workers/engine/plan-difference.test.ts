@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planDifference } from '../../workers/engine/plan-difference';
+import { planDifference } from '../../../workers/engine/plan-difference';
 
 describe('approved plan comparison', () => {
   const role = { urn: 'urn:pulumi:pr.data::strata::strata:PostgresRole::role', op: 'create' };

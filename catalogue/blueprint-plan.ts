@@ -1,8 +1,8 @@
 import type { LayerName, Stage } from '../core/domain';
-import { findLayer } from './catalogue';
-import { resolveLayerConfig } from './config';
-import { planLayers, type PlannedLayer, type PlanResult } from './plan';
-import type { Blueprint, RuntimeSettings } from './types';
+import { findLayer } from './layer-catalogue';
+import { resolveLayerConfig } from '../programs/lib/config';
+import { planLayers, type PlannedLayer, type PlanResult } from './offline-plan';
+import type { Blueprint, RuntimeSettings } from '../programs/lib/types';
 
 /** A blueprint's layers for one stage: the catalogue definition and the fully resolved config. */
 export function blueprintLayers(blueprint: Blueprint, stage: Stage): PlannedLayer[] {

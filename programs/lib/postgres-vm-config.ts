@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { OutputSpec } from '../types';
+import type { OutputSpec } from './types';
 
 /**
  * The parts of a data layer's config and outputs that are the same wherever PostgreSQL runs on

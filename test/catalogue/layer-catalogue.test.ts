@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CATALOGUE } from '../../programs/catalogue';
-import { DATA_OUTPUTS, STORAGE_OUTPUTS } from '../../programs/outputs';
-import type { OutputSpec } from '../../programs/types';
+import { CATALOGUE } from '../../catalogue/layer-catalogue';
+import { DATA_OUTPUTS, STORAGE_OUTPUTS } from '../../programs/lib/outputs';
+import type { OutputSpec } from '../../programs/lib/types';
 
 const shape = (o: OutputSpec) => ({ name: o.name, env: o.env, secret: o.secret ?? false });
 

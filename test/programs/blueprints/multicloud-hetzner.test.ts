@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BlueprintPlan } from '../../programs/blueprint-plan';
-import { multicloudHetzner } from '../../programs/blueprints/multicloud-hetzner';
-import type { PlannedResource } from '../../programs/plan';
-import { blueprintPlans, ofType } from '../helpers/plans';
+import type { BlueprintPlan } from '../../../catalogue/blueprint-plan';
+import { multicloudHetzner } from '../../../programs/blueprints/multicloud-hetzner';
+import type { PlannedResource } from '../../../catalogue/offline-plan';
+import { blueprintPlans, ofType } from '../../helpers/plans';
 
 const isWorld = (cidr: string) => cidr.endsWith('/0');
 

@@ -3,7 +3,7 @@
  * so the API runs each plan in a process of its own.
  */
 import type { Stage } from '../core/domain';
-import { findBlueprint } from './blueprints';
+import { findBlueprint } from '../programs/blueprints';
 import { planBlueprint } from './blueprint-plan';
 
 process.on('message', (message: { blueprint: string; stage: Stage }) => {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { auterityAws } from '../../programs/blueprints/auterity-aws';
-import { MASK } from '../../programs/plan';
+import { auterityAws } from '../../../programs/blueprints/auterity-aws';
+import { MASK } from '../../../catalogue/offline-plan';
 import {
   assertBucketsPrivate,
   assertDataPortsClosedToInternet,
   assertProdDatabaseProtected,
-} from '../helpers/aws-safety';
-import { assertEachLayerRefuses, type BadValues } from '../helpers/config-errors';
-import { blueprintPlans, ofType } from '../helpers/plans';
+} from '../../helpers/aws-safety';
+import { assertEachLayerRefuses, type BadValues } from '../../helpers/config-errors';
+import { blueprintPlans, ofType } from '../../helpers/plans';
 
 const DATA_PORTS = [5432, 6379];
 const planFor = blueprintPlans(auterityAws);

@@ -1,11 +1,11 @@
 import type { LayerName, TargetName } from '../core/domain';
-import { awsLayers } from './aws';
-import { cloudflareLayers } from './cloudflare';
-import { gcpLayers } from './gcp';
-import { hcloudLayers } from './hcloud';
-import { localLayers } from './local';
-import { openstackLayers } from './openstack';
-import type { LayerDefinition } from './types';
+import { awsLayers } from '../programs/aws';
+import { cloudflareLayers } from '../programs/cloudflare';
+import { gcpLayers } from '../programs/gcp';
+import { hcloudLayers } from '../programs/hcloud';
+import { localLayers } from '../programs/local';
+import { openstackLayers } from '../programs/openstack';
+import type { LayerDefinition } from '../programs/lib/types';
 
 /** Every (target, layer) Strata can run: what the worker executes and GET /v1/targets lists. */
 export const CATALOGUE: readonly LayerDefinition[] = [
