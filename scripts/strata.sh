@@ -328,6 +328,8 @@ case "$command" in
     ensure_python_tool 'moto[server]' moto_server
     npx --no-install eslint .
     npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --list-different .; die "formatting differs: run npm run format"; }
+    # No import cycle between files or folders, no cloud importing a sibling cloud's programs.
+    node scripts/check-imports.mjs
     with_servers
     node --test --test-concurrency=2 --test-timeout=600000 'dist/test/**/*.test.js' &
     children+=($!)
