@@ -1,24 +1,30 @@
 import type { LayerName, Stage } from '../core/domain';
-import { findLayer } from './layer-catalogue';
 import { resolveLayerConfig } from '../programs/lib/config';
-import { planLayers, type PlannedLayer, type PlanResult } from './offline-plan';
 import type { Blueprint, RuntimeSettings } from '../programs/lib/types';
+import { environmentLayers, layerDefinition, type EnvironmentRequest } from './environment-layers';
+import { findLayer } from './layer-catalogue';
+import { planLayers, type PlannedLayer, type PlanResult } from './offline-plan';
 
-/** A blueprint's layers for one stage: the catalogue definition and the fully resolved config. */
-export function blueprintLayers(blueprint: Blueprint, stage: Stage): PlannedLayer[] {
+/** An environment's layers: the catalogue definition and the fully resolved config of each. */
+export function plannedLayers(request: EnvironmentRequest): PlannedLayer[] {
   return (
-    Object.entries(blueprint.layers) as [
+    Object.entries(environmentLayers(request)) as [
       LayerName,
-      { target: never; config?: Record<string, unknown> },
+      { target: never; config: Record<string, unknown> },
     ][]
   ).map(([layer, spec]) => {
-    const definition = findLayer(spec.target, layer);
-    if (!definition) {
-      throw new Error(`blueprint ${blueprint.name}: no ${layer} layer for target ${spec.target}`);
-    }
-    const config = { ...(spec.config ?? {}), ...(blueprint.stages?.[stage]?.[layer] ?? {}) };
-    return { layer, definition, config: resolveLayerConfig(definition, stage, config) };
+    const definition = layerDefinition(layer, spec.target);
+    return {
+      layer,
+      definition,
+      config: resolveLayerConfig(definition, request.stage, spec.config),
+    };
   });
+}
+
+/** A blueprint's layers for one stage, as an environment made from it alone has them. */
+export function blueprintLayers(blueprint: Blueprint, stage: Stage): PlannedLayer[] {
+  return plannedLayers({ blueprint, stage });
 }
 
 /** The `.env` keys a blueprint's bundle will hold. */
@@ -33,12 +39,27 @@ export interface BlueprintPlan extends PlanResult {
   env: string[];
 }
 
-/** Offline plan of a blueprint: every resource under Pulumi mocks, no credentials needed. */
-export async function planBlueprint(
+/**
+ * Offline plan of an environment: every resource under Pulumi mocks, no credentials needed,
+ * from the same layers and config a create of the same request would deploy.
+ */
+export async function planEnvironment(
+  request: EnvironmentRequest,
+  runtime?: RuntimeSettings,
+): Promise<BlueprintPlan> {
+  const layers = plannedLayers(request);
+  const plan = await planLayers(`plan-${request.stage}`, request.stage, layers, runtime);
+  const env = request.blueprint?.env
+    ? Object.keys(request.blueprint.env)
+    : layers.flatMap((l) => l.definition.outputs.map((o) => o.env));
+  return { ...plan, env };
+}
+
+/** Offline plan of a blueprint for one stage. */
+export function planBlueprint(
   blueprint: Blueprint,
   stage: Stage,
   runtime?: RuntimeSettings,
 ): Promise<BlueprintPlan> {
-  const plan = await planLayers(`plan-${stage}`, stage, blueprintLayers(blueprint, stage), runtime);
-  return { ...plan, env: blueprintEnvKeys(blueprint) };
+  return planEnvironment({ blueprint, stage }, runtime);
 }

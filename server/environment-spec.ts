@@ -9,39 +9,17 @@ import {
 } from '../core/domain';
 import { assertCron, expiryAfter } from '../core/maintenance';
 import { BLUEPRINTS, findBlueprint } from '../programs/blueprints';
-import { findLayer, layersOf } from '../catalogue/layer-catalogue';
+import {
+  configForLayer,
+  environmentLayers,
+  layerDefinition,
+} from '../catalogue/environment-layers';
 import { ConfigError, resolveLayerConfig } from '../programs/lib/config';
-import type { LayerDefinition } from '../programs/lib/types';
+import type { Blueprint } from '../programs/lib/types';
 import { BadRequestError } from './errors';
 import type { CreateEnvironmentBody } from './schemas/environment';
 
 type CreateBody = Static<typeof CreateEnvironmentBody>;
-
-function definitionFor(layer: LayerName, target: LayerSpec['target']): LayerDefinition {
-  const definition = findLayer(target, layer);
-  if (!definition) {
-    const offered = layersOf(target).map((d) => d.layer);
-    throw new BadRequestError(
-      `layers.${layer}: target "${target}" has no ${layer} layer (it offers ${offered.join(', ') || 'none'})`,
-    );
-  }
-  return definition;
-}
-
-/**
- * Environment-wide config reaches each layer whose schema has that key, unless the layer
- * sets it itself: `{ "region": "eu-west-1" }` once instead of once per layer.
- */
-function withEnvironmentConfig(
-  definition: LayerDefinition,
-  layerConfig: JsonObject,
-  envConfig: JsonObject,
-): JsonObject {
-  const inherited = Object.fromEntries(
-    Object.entries(envConfig).filter(([key]) => key in definition.config.properties),
-  );
-  return { ...inherited, ...layerConfig };
-}
 
 /** Checks every layer's config against its schema for this stage; collects every problem. */
 export function validateLayers(layers: Partial<Record<LayerName, LayerSpec>>, stage: Stage): void {
@@ -50,7 +28,7 @@ export function validateLayers(layers: Partial<Record<LayerName, LayerSpec>>, st
     const spec = layers[layer];
     if (!spec) continue;
     try {
-      const definition = definitionFor(layer, spec.target);
+      const definition = layerDefinition(layer, spec.target);
       const resolved = resolveLayerConfig(definition, stage, spec.config);
       problems.push(...(definition.check?.(resolved) ?? []));
       for (const key of definition.requiredToDeploy ?? []) {
@@ -71,39 +49,23 @@ export function requestedLayers(
   body: CreateBody,
   stage: Stage,
 ): Partial<Record<LayerName, LayerSpec>> {
-  const layers: Partial<Record<LayerName, LayerSpec>> = {};
+  let blueprint: Blueprint | undefined;
   if (body.blueprint !== undefined) {
-    const blueprint = findBlueprint(body.blueprint);
+    blueprint = findBlueprint(body.blueprint);
     if (!blueprint) {
       throw new BadRequestError(
         `blueprint "${body.blueprint}" does not exist (known: ${BLUEPRINTS.map((b) => b.name).join(', ')})`,
       );
     }
-    for (const [layer, spec] of Object.entries(blueprint.layers) as [LayerName, LayerSpec][]) {
-      layers[layer] = {
-        target: spec.target,
-        config: { ...(spec.config ?? {}), ...(blueprint.stages?.[stage]?.[layer] ?? {}) },
-      };
-    }
   }
-  for (const [layer, spec] of Object.entries(body.layers ?? {}) as [
-    LayerName,
-    { target: LayerSpec['target']; config?: JsonObject },
-  ][]) {
-    const base = layers[layer];
-    // Same target: the request refines the blueprint's config; another target replaces it.
-    const config =
-      base && base.target === spec.target
-        ? { ...base.config, ...(spec.config ?? {}) }
-        : (spec.config ?? {});
-    layers[layer] = { target: spec.target, config };
-  }
+  const layers = environmentLayers({
+    ...(blueprint ? { blueprint } : {}),
+    stage,
+    ...(body.layers ? { layers: body.layers } : {}),
+    ...(body.config ? { config: body.config } : {}),
+  });
   if (Object.keys(layers).length === 0) {
     throw new BadRequestError('give a "blueprint" or at least one entry in "layers"');
-  }
-  const envConfig = body.config ?? {};
-  for (const [layer, spec] of Object.entries(layers) as [LayerName, LayerSpec][]) {
-    spec.config = withEnvironmentConfig(definitionFor(layer, spec.target), spec.config, envConfig);
   }
   return layers;
 }
@@ -124,10 +86,8 @@ export function validateDriftSchedule(schedule: string | undefined): void {
 export function withConfigChange(env: EnvironmentRecord, change: JsonObject): EnvironmentRecord {
   const layers: Partial<Record<LayerName, LayerSpec>> = {};
   for (const [layer, spec] of Object.entries(env.layers) as [LayerName, LayerSpec][]) {
-    const definition = definitionFor(layer, spec.target);
-    const relevant = Object.fromEntries(
-      Object.entries(change).filter(([key]) => key in definition.config.properties),
-    );
+    const definition = layerDefinition(layer, spec.target);
+    const relevant = configForLayer(definition, change);
     layers[layer] = { target: spec.target, config: { ...spec.config, ...relevant } };
   }
   validateLayers(layers, env.stage);
