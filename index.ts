@@ -11,7 +11,7 @@
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import type { JsonObject, LayerName, Stage, StackOutputs, TargetName } from './core/domain';
-import { findLayer } from './catalogue/layer-catalogue';
+import { findLayer, layerDefinition } from './catalogue/layer-catalogue';
 import { resolveLayerConfig } from './programs/lib/config';
 import { stackName } from './core/stack-name';
 
@@ -21,8 +21,7 @@ async function main(): Promise<Record<string, unknown> | void> {
   const layer = config.require('layer') as LayerName;
   const stage = (config.get('stage') ?? 'dev') as Stage;
   const environment = config.get('environment') ?? pulumi.getStack().split('.')[0]!;
-  const definition = findLayer(target, layer);
-  if (!definition) throw new Error(`target ${target} has no ${layer} layer`);
+  const definition = layerDefinition(layer, target);
 
   const inputs: Partial<Record<LayerName, StackOutputs>> = {};
   for (const dependency of config.getObject<LayerName[]>('dependencies') ?? []) {

@@ -1,7 +1,6 @@
 import type { JsonObject, LayerName, LayerSpec, Stage } from '../core/domain';
-import { ConfigError } from '../programs/lib/config';
 import type { Blueprint, LayerDefinition } from '../programs/lib/types';
-import { findLayer, layersOf } from './layer-catalogue';
+import { layerDefinition } from './layer-catalogue';
 
 /** What an environment is made of, as a create request gives it. */
 export interface EnvironmentRequest {
@@ -11,18 +10,6 @@ export interface EnvironmentRequest {
   layers?: Partial<Record<LayerName, { target: LayerSpec['target']; config?: JsonObject }>>;
   /** Environment-wide config, for every layer whose schema has the key. */
   config?: JsonObject;
-}
-
-/** A layer's definition on a target, or a ConfigError saying what the target offers. */
-export function layerDefinition(layer: LayerName, target: LayerSpec['target']): LayerDefinition {
-  const definition = findLayer(target, layer);
-  if (!definition) {
-    const offered = layersOf(target).map((d) => d.layer);
-    throw new ConfigError([
-      `layers.${layer}: target "${target}" has no ${layer} layer (it offers ${offered.join(', ') || 'none'})`,
-    ]);
-  }
-  return definition;
 }
 
 /**

@@ -9,11 +9,8 @@ import {
 } from '../core/domain';
 import { assertCron, expiryAfter } from '../core/maintenance';
 import { BLUEPRINTS, findBlueprint } from '../programs/blueprints';
-import {
-  configForLayer,
-  environmentLayers,
-  layerDefinition,
-} from '../catalogue/environment-layers';
+import { configForLayer, environmentLayers } from '../catalogue/environment-layers';
+import { layerDefinition } from '../catalogue/layer-catalogue';
 import { ConfigError, resolveLayerConfig } from '../programs/lib/config';
 import type { Blueprint } from '../programs/lib/types';
 import { BadRequestError } from './errors';

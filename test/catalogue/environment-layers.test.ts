@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planEnvironment, plannedLayers } from '../../catalogue/blueprint-plan';
-import { layerDefinition } from '../../catalogue/environment-layers';
+import { layerDefinition } from '../../catalogue/layer-catalogue';
 import type { LayerName, LayerSpec } from '../../core/domain';
 import { querygptAws } from '../../programs/blueprints/querygpt-aws';
 import { resolveLayerConfig } from '../../programs/lib/config';

@@ -9,7 +9,7 @@ import type {
 } from '../../core/domain';
 import { FencedError } from '../../core/errors';
 import { visibleOutputs } from '../../catalogue/bundle-entries';
-import { findLayer } from '../../catalogue/layer-catalogue';
+import { layerDefinition } from '../../catalogue/layer-catalogue';
 import { resolveLayerConfig } from '../../programs/lib/config';
 import type { WorkerContext } from '../context';
 import { LayerFailedError, runLayer } from '../engine/run-layer';
@@ -231,8 +231,7 @@ function layerSpec(env: EnvironmentRecord, layer: LayerName) {
 
 function layerConfig(env: EnvironmentRecord, layer: LayerName) {
   const spec = layerSpec(env, layer);
-  const definition = findLayer(spec.target, layer);
-  if (!definition) throw new Error(`target ${spec.target} has no ${layer} layer`);
+  const definition = layerDefinition(layer, spec.target);
   return resolveLayerConfig(definition, env.stage, spec.config);
 }
 
