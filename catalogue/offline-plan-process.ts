@@ -2,13 +2,13 @@
  * Plans one blueprint under Pulumi mocks and reports it over IPC. Mocks are process-global,
  * so the API runs each plan in a process of its own.
  */
-import type { Stage } from '../core/domain';
 import { findBlueprint } from '../programs/blueprints';
 import { planBlueprint } from './blueprint-plan';
+import type { PlanReply, PlanRequest } from './plan-in-child';
 
-process.on('message', (message: { blueprint: string; stage: Stage }) => {
+process.on('message', (message: PlanRequest) => {
   const blueprint = findBlueprint(message.blueprint);
-  const done = (payload: unknown): void => {
+  const done = (payload: PlanReply): void => {
     process.send?.(payload, undefined, undefined, () => process.exit(0));
   };
   if (!blueprint) {

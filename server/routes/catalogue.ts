@@ -1,18 +1,15 @@
-import { fork } from 'node:child_process';
-import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { STAGES, TARGETS, type LayerName, type Stage } from '../../core/domain';
 import { NotFoundError } from '../../core/errors';
 import { blueprintEnvKeys } from '../../catalogue/blueprint-plan';
+import { planInChild } from '../../catalogue/plan-in-child';
 import { BLUEPRINTS, findBlueprint } from '../../programs/blueprints';
 import { layersOf } from '../../catalogue/layer-catalogue';
 import type { PlannedResource } from '../../catalogue/offline-plan';
 import type { Blueprint } from '../../programs/lib/types';
 import { BadRequestError } from '../errors';
 import { errorResponses, FreeObject } from '../schemas/common';
-
-const PLAN_TIMEOUT_MS = 180_000;
 
 const TargetView = Type.Object({
   name: Type.String(),
@@ -74,42 +71,6 @@ function blueprintView(b: Blueprint) {
     env: blueprintEnvKeys(b),
     notes: b.notes,
   };
-}
-
-interface PlanReply {
-  plan?: { resources: PlannedResource[]; env: string[] };
-  error?: string;
-}
-
-function planInChild(
-  blueprint: string,
-  stage: Stage,
-): Promise<{ resources: PlannedResource[]; env: string[] }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(
-      path.join(__dirname, '..', '..', 'catalogue', 'offline-plan-process.js'),
-      [],
-      {
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      },
-    );
-    let stderr = '';
-    child.stderr?.on(
-      'data',
-      (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)),
-    );
-    const timer = setTimeout(() => child.kill('SIGKILL'), PLAN_TIMEOUT_MS);
-    child.on('message', (reply: PlanReply) => {
-      clearTimeout(timer);
-      if (reply.plan) resolve(reply.plan);
-      else reject(new Error(reply.error ?? 'plan failed'));
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`plan process ended (exit ${code}) without a result ${stderr}`));
-    });
-    child.send({ blueprint, stage });
-  });
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {

@@ -11,7 +11,7 @@ import { backendKind, scrubUrl } from '../../core/backend-url';
 import type { ChangeSummary, PlannedStep } from '../../core/domain';
 import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
-import { layerDefinition } from '../../catalogue/layer-catalogue';
+import { findLayer } from '../../catalogue/layer-catalogue';
 import { killTree } from './process-tree';
 import { knownSecrets, scrub } from './secrets';
 import {
@@ -193,7 +193,8 @@ async function withStaleLockCleared<T>(stack: Stack, work: () => Promise<T>): Pr
 }
 
 async function openStack(task: LayerTask): Promise<Stack> {
-  const definition = layerDefinition(task.layer, task.target);
+  const definition = findLayer(task.target, task.layer);
+  if (!definition) throw new Error(`no ${task.layer} layer for target ${task.target}`);
   const program = definition.program({
     environment: task.environment,
     stage: task.stage,

@@ -1,5 +1,5 @@
-import { fork } from 'node:child_process';
 import path from 'node:path';
+import { runInChild } from '../../core/run-in-child';
 import { killTree } from './process-tree';
 import { knownSecrets, scrubText } from './secrets';
 import {
@@ -78,83 +78,69 @@ function human(ms: number): string {
  * killed with it.
  */
 export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<LayerResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'layer-process.js'), [], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  let stopped: StopReason | undefined;
+  let forceTimer: NodeJS.Timeout | undefined;
+  let timeout: NodeJS.Timeout | undefined;
+  let unsubscribe = (): void => undefined;
+  let onAbort = (): void => undefined;
+  // The engine's own errors and its stderr may quote what it was handed, as its events may.
+  const secrets = knownSecrets(task, Object.values(options.env ?? {}));
+  const failure = (raw: string): LayerFailedError => {
+    const message = scrubText(raw, secrets);
+    if (stopped === 'timeout') {
+      return new LayerFailedError(
+        `timed out after ${human(options.timeoutMs)} (STRATA_LAYER_TIMEOUT) and was stopped; the engine said: ${message}`,
+        'timeout',
+      );
+    }
+    return new LayerFailedError(message, stopped);
+  };
+  return runInChild<ChildMessage, LayerResult>(
+    {
+      module: path.join(__dirname, 'layer-process.js'),
       env: engineEnvironment(process.env, options.env),
       detached: true,
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-8000);
-    });
-    child.stdout?.resume();
-    let settled = false;
-    let stopped: StopReason | undefined;
-    let forceTimer: NodeJS.Timeout | undefined;
-    const send = (message: ParentMessage): void => {
-      // A message to a process that just ended fails; its result (or its end) still arrives.
-      if (child.connected) child.send(message, () => undefined);
-    };
-    const stop = (reason: StopReason): void => {
-      if (settled || stopped) return;
-      stopped = reason;
-      send({ type: 'cancel' });
-      // A user's cancel lets the CLI finish its steps however long they take; a timeout or a
-      // lost lease cannot wait.
-      if (reason !== 'cancelled' && child.pid !== undefined) {
-        const pid = child.pid;
-        forceTimer = setTimeout(() => killTree(pid), ENGINE_STOP_GRACE_MS);
-      }
-    };
-    const onAbort = (): void => stop((options.signal?.reason as StopReason) ?? 'cancelled');
-    const timeout = setTimeout(() => stop('timeout'), options.timeoutMs);
-    const unsubscribe = options.lease.onRenew(() =>
-      send({ type: 'lease', validForMs: options.lease.validForMs() }),
-    );
-    const finish = (error: Error | undefined, result?: LayerResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timeout);
-      clearTimeout(forceTimer);
-      unsubscribe();
-      options.signal?.removeEventListener('abort', onAbort);
-      if (error) reject(error);
-      else resolve(result as LayerResult);
-    };
-    // The engine's own errors and its stderr may quote what it was handed, as its events may.
-    const secrets = knownSecrets(task, Object.values(options.env ?? {}));
-    const failure = (raw: string): LayerFailedError => {
-      const message = scrubText(raw, secrets);
-      if (stopped === 'timeout') {
-        return new LayerFailedError(
-          `timed out after ${human(options.timeoutMs)} (STRATA_LAYER_TIMEOUT) and was stopped; the engine said: ${message}`,
-          'timeout',
-        );
-      }
-      return new LayerFailedError(message, stopped);
-    };
-    options.signal?.addEventListener('abort', onAbort);
-    child.on('message', (message: ChildMessage) => {
-      if (message.type === 'event') options.onEvent(message.event);
-      else if (message.type === 'result') finish(undefined, message.result);
-      else finish(failure(shorten(message.message)));
-    });
-    child.on('error', (error) => {
-      if (child.pid === undefined) {
-        finish(new LayerFailedError(`could not start the engine process: ${error.message}`));
-      }
-    });
-    // `close` comes after the process ended and its pipes, the IPC channel included, were read
-    // to the end, so a result sent just before exiting is never mistaken for a crash.
-    child.on('close', (code, signal) => {
-      finish(
+      stdout: 'pipe',
+      stderrTail: 8000,
+      onMessage: (run, message) => {
+        if (message.type === 'event') options.onEvent(message.event);
+        else if (message.type === 'result') run.settle(undefined, message.result);
+        else run.settle(failure(shorten(message.message)));
+      },
+      startFailed: (error) =>
+        new LayerFailedError(`could not start the engine process: ${error.message}`),
+      ended: (code, signal, stderr) =>
         failure(
           `the engine process ended (${signal ?? `exit ${code}`}) before reporting a result${stderr ? `: ${shorten(stderr)}` : ''}`,
         ),
+      onSettled: () => {
+        clearTimeout(timeout);
+        clearTimeout(forceTimer);
+        unsubscribe();
+        options.signal?.removeEventListener('abort', onAbort);
+      },
+    },
+    (run) => {
+      const send = (message: ParentMessage): void => run.send(message);
+      const stop = (reason: StopReason): void => {
+        if (run.settled || stopped) return;
+        stopped = reason;
+        send({ type: 'cancel' });
+        // A user's cancel lets the CLI finish its steps however long they take; a timeout or a
+        // lost lease cannot wait.
+        if (reason !== 'cancelled' && run.child.pid !== undefined) {
+          const pid = run.child.pid;
+          forceTimer = setTimeout(() => killTree(pid), ENGINE_STOP_GRACE_MS);
+        }
+      };
+      onAbort = (): void => stop((options.signal?.reason as StopReason) ?? 'cancelled');
+      timeout = setTimeout(() => stop('timeout'), options.timeoutMs);
+      unsubscribe = options.lease.onRenew(() =>
+        send({ type: 'lease', validForMs: options.lease.validForMs() }),
       );
-    });
-    send({ type: 'run', task, leaseValidForMs: options.lease.validForMs() });
-    if (options.signal?.aborted) onAbort();
-  });
+      options.signal?.addEventListener('abort', onAbort);
+      send({ type: 'run', task, leaseValidForMs: options.lease.validForMs() });
+      if (options.signal?.aborted) onAbort();
+    },
+  );
 }
