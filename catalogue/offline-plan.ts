@@ -1,6 +1,11 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { LayerName, Stage, StackOutputs } from '../core/domain';
 import { layerGroups } from '../core/layer-graph';
+import {
+  isSerializedSecret,
+  onRegisterUnderMocks,
+  waitForRegistrations,
+} from '../programs/lib/pulumi-internals';
 import type { LayerDefinition, ProgramArgs, RuntimeSettings } from '../programs/lib/types';
 
 export interface PlannedResource {
@@ -23,8 +28,6 @@ export interface PlanResult {
   outputs: Partial<Record<LayerName, StackOutputs>>;
 }
 
-const SECRET_SIG_KEY = '4dabf18193072939515e22adb298388d';
-const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
 export const MASK = '[secret]';
 
 /** Replaces Pulumi's serialized secrets with "[secret]" so a plan never shows a secret value. */
@@ -32,7 +35,7 @@ export function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    if (record[SECRET_SIG_KEY] === SECRET_SIG) return MASK;
+    if (isSerializedSecret(record)) return MASK;
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, maskSecrets(v)]));
   }
   return value;
@@ -63,15 +66,6 @@ const INVOKE_RESULTS: Record<string, (args: Record<string, unknown>) => Record<s
     };
   },
 };
-
-interface MockMonitorLike {
-  registerResource(req: unknown, callback: unknown): unknown;
-}
-interface RegisterRequestLike {
-  getType(): string;
-  getName(): string;
-  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-}
 
 function resolveOutputs(result: Record<string, unknown> | void): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
@@ -128,27 +122,16 @@ export async function planLayers(
     environment,
     false,
   );
-  // waitForRPCs and the mock monitor are internal to the SDK and absent from its typings.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const settings = require('@pulumi/pulumi/runtime/settings') as {
-    getMonitor(): MockMonitorLike;
-    waitForRPCs(): Promise<void>;
-  };
-  const monitor = settings.getMonitor();
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: unknown, callback: unknown) => {
-    const request = req as RegisterRequestLike;
-    const type = request.getType();
+  onRegisterUnderMocks((type, name, inputs) => {
     if (type !== 'pulumi:pulumi:Stack') {
       resources.push({
         type,
-        name: request.getName(),
+        name,
         layer: currentLayer,
-        inputs: maskSecrets(request.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        inputs: maskSecrets(inputs) as Record<string, unknown>,
       });
     }
-    return register(req, callback);
-  };
+  });
 
   const byLayer = new Map(layers.map((l) => [l.layer, l]));
   for (const group of layerGroups(byLayer.keys(), 'forward')) {
@@ -166,7 +149,7 @@ export async function planLayers(
       const result = await planned.definition.program(args)();
       const values = await resolveOutputs(result);
       const flags = await secretFlags(result);
-      await settings.waitForRPCs();
+      await waitForRegistrations();
       outputs[layer] = Object.fromEntries(
         Object.entries(values).map(([k, v]) => [k, { value: v, secret: flags[k] ?? false }]),
       );

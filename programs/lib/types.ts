@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { PulumiFn } from '@pulumi/pulumi/automation';
 import type { Static, TObject } from '@sinclair/typebox';
 import type { LayerName, Stage, StackOutputs, TargetName } from '../../core/domain';
+import { unknownOutput } from './pulumi-internals';
 
 /** One value a layer exports: its stack output name, its default `.env` key, and whether it is secret. */
 export interface OutputSpec {
@@ -84,29 +85,6 @@ export function dependencyOutput<T = string>(
   }
   const value = output.value as T;
   return output.secret ? pulumi.secret(value) : pulumi.output(value);
-}
-
-type OutputInternals = new <T>(
-  resources: Set<pulumi.Resource>,
-  promise: Promise<T>,
-  isKnown: Promise<boolean>,
-  isSecret: Promise<boolean>,
-  allResources: Promise<Set<pulumi.Resource>>,
-) => pulumi.Output<T>;
-
-/**
- * An Output whose value is not known, as the engine gives for values a preview cannot compute.
- * The SDK has no public factory for one; its Output class takes these five arguments.
- */
-export function unknownOutput<T>(): pulumi.Output<T> {
-  const Output = pulumi.Output as unknown as OutputInternals;
-  return new Output<T>(
-    new Set(),
-    Promise.resolve(undefined as T),
-    Promise.resolve(false),
-    Promise.resolve(false),
-    Promise.resolve(new Set()),
-  );
 }
 
 /** Like dependencyOutput, but for an optional dependency. */
