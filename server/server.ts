@@ -1,3 +1,4 @@
+import { closeOnSignal } from '../core/graceful-shutdown';
 import { createLogger } from '../core/logger';
 import { announceGeneratedToken, loadSettings } from '../core/settings';
 import { buildApp } from './app';
@@ -7,21 +8,7 @@ async function main(): Promise<void> {
   const logger = createLogger(settings.logLevel, 'strata-api');
   const app = await buildApp({ settings, logger });
   announceGeneratedToken(settings);
-  let closing = false;
-  const shutdown = (signal: string): void => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  closeOnSignal(app.log, 'shutting down', () => app.close());
   await app.listen({ port: settings.port, host: settings.host });
 }
 

@@ -1,3 +1,4 @@
+import { closeOnSignal } from '../core/graceful-shutdown';
 import { createLogger } from '../core/logger';
 import { announceGeneratedToken, loadSettings } from '../core/settings';
 import { startWorker } from './worker';
@@ -7,21 +8,9 @@ async function main(): Promise<void> {
   announceGeneratedToken(settings);
   const logger = createLogger(settings.logLevel, 'strata-worker');
   const worker = await startWorker({ settings, logger });
-  let closing = false;
-  const shutdown = (signal: string): void => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down; running deployments stop and resume on a worker');
-    worker.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  closeOnSignal(logger, 'shutting down; running deployments stop and resume on a worker', () =>
+    worker.close(),
+  );
 }
 
 main().catch((error: unknown) => {
