@@ -20,15 +20,6 @@ export class BundleEncodingError extends Error {
   override name = 'BundleEncodingError';
 }
 
-/** OUTPUT name -> upper snake case: "privateSubnetIds" -> "PRIVATE_SUBNET_IDS". */
-export function envKey(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .toUpperCase();
-}
-
 /** A stack output as the string an application reads from its environment. */
 export function envValue(value: unknown): string {
   if (typeof value === 'string') return value;

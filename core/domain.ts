@@ -1,4 +1,4 @@
-/** The vocabulary of Strata (DESIGN.md), shared by the API, the workers and the programs. */
+/** The vocabulary of Strata, shared by the API, the workers and the programs. */
 
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];

@@ -1,6 +1,6 @@
 import { LAYERS, type LayerName } from './domain';
 
-/** Each layer's direct dependencies (DESIGN.md, "Layers form a graph, not a list"). */
+/** Each layer's direct dependencies (README, "Targets and layers"). */
 export const LAYER_DEPENDENCIES: Readonly<Record<LayerName, readonly LayerName[]>> = {
   network: [],
   data: ['network'],

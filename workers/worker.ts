@@ -17,8 +17,6 @@ export interface WorkerOptions {
   settings: Settings;
   logger: Logger;
   queueName?: string;
-  /** Deployments this process runs at once; each layer of each runs in its own process. */
-  concurrency?: number;
 }
 
 export interface RunningWorker {
@@ -56,7 +54,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const worker = new Worker<DeployJobData>(lifecycle.queueName, deployProcessor(context), {
     connection: redis,
-    concurrency: options.concurrency ?? settings.workerConcurrency,
+    // Deployments this process runs at once; each layer of each runs in its own process.
+    concurrency: settings.workerConcurrency,
     // Dead workers are found by their deployment lease (see the reconciler); BullMQ's own stall
     // check only tidies jobs, so its defaults can stay.
     lockDuration: 30_000,

@@ -1,6 +1,6 @@
 import type { OutputSpec } from './types';
 
-/** The default bundle names of a data layer, the same on every target (DESIGN.md). */
+/** The default bundle names of a data layer, the same on every target (README, "Bundles"). */
 export const DATA_OUTPUTS: OutputSpec[] = [
   { name: 'host', env: 'DB_HOST', description: 'Database host name or address.' },
   { name: 'port', env: 'DB_PORT', description: 'Database port.' },
@@ -21,7 +21,7 @@ export const DATA_OUTPUTS: OutputSpec[] = [
   },
 ];
 
-/** The default bundle names of a storage layer, the same on every target (DESIGN.md). */
+/** The default bundle names of a storage layer, the same on every target (README, "Bundles"). */
 export const STORAGE_OUTPUTS: OutputSpec[] = [
   { name: 'endpoint', env: 'STORAGE_ENDPOINT', description: 'Object storage endpoint.' },
   { name: 'bucket', env: 'STORAGE_BUCKET', description: 'Bucket name.' },

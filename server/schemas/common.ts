@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 
 export const ErrorResponse = Type.Object(
   {
@@ -36,8 +36,6 @@ export const IdParams = Type.Object({ id: DeploymentId });
 
 /** An object whose keys are not known in advance (config, outputs). */
 export const FreeObject = Type.Record(Type.String(), Type.Unknown());
-
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /**
  * A string from a fixed list, as one JSON Schema `enum` so a bad value is reported once as

@@ -7,7 +7,7 @@ import type { OutputSpec } from '../../programs/lib/types';
 const shape = (o: OutputSpec) => ({ name: o.name, env: o.env, secret: o.secret ?? false });
 
 describe('the catalogue', () => {
-  it('gives the default bundle names of DESIGN.md for data and storage on every target', () => {
+  it('gives the default bundle names of the README for data and storage on every target', () => {
     const optional = new Set(['redisUrl']);
     for (const definition of CATALOGUE) {
       const expected =

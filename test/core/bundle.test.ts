@@ -4,7 +4,6 @@ import { describe, it } from 'node:test';
 import dotenv from 'dotenv';
 import {
   BundleEncodingError,
-  envKey,
   envValue,
   quoteEnvValue,
   renderEnv,
@@ -82,9 +81,7 @@ describe('.env rendering', () => {
     assert.deepEqual(dotenv.parse(text), { STORAGE_BUCKET: 'b' });
   });
 
-  it('names keys in upper snake case and writes non-strings as applications read them', () => {
-    assert.equal(envKey('privateSubnetIds'), 'PRIVATE_SUBNET_IDS');
-    assert.equal(envKey('db-host.name'), 'DB_HOST_NAME');
+  it('writes non-strings as applications read them', () => {
     assert.equal(envValue(5432), '5432');
     assert.equal(envValue(['a', 'b']), '["a","b"]');
     assert.equal(envValue(null), '');

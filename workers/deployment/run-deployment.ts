@@ -36,8 +36,8 @@ export async function runDeployment(
     await attempt.finish('cancelled', { error: `cancelled by ${await attempt.cancelledBy()}` });
     return;
   }
-  let env = await ctx.store.getEnvironment(deployment.environment);
-  if (!env) {
+  let environment = await ctx.store.getEnvironment(deployment.environment);
+  if (!environment) {
     await attempt.finish('failed', {
       error: `environment "${deployment.environment}" no longer exists`,
     });
@@ -51,7 +51,7 @@ export async function runDeployment(
   // Environments that require approval preview an `up` or a destroy first and hold it for a
   // decision; a destroy because the TTL ran out is not held (the TTL was the decision).
   const needsApproval =
-    env.requireApproval &&
+    environment.requireApproval &&
     !deployment.approval?.approvedBy &&
     (deployment.operation === 'up' || (destroying && deployment.trigger.kind !== 'ttl'));
   const operation = needsApproval
@@ -62,14 +62,16 @@ export async function runDeployment(
   const changesState =
     operation !== 'preview' && operation !== 'preview-destroy' && operation !== 'drift';
   if (changesState && (destroying || operation === 'up')) {
-    env = await record.environment((e) => ({
+    environment = await record.environment((e) => ({
       ...e,
       status: destroying ? 'destroying' : 'provisioning',
     }));
   }
   // An approved apply runs the layers and config the approver saw.
   const approvedLayers = deployment.approval?.approvedBy ? deployment.approval.layers : undefined;
-  const current: EnvironmentRecord = approvedLayers ? { ...env, layers: approvedLayers } : env;
+  const current: EnvironmentRecord = approvedLayers
+    ? { ...environment, layers: approvedLayers }
+    : environment;
   const outputs: Partial<Record<LayerName, StackOutputs>> = {
     ...((await ctx.store.getBundle(current.name))?.outputs ?? {}),
   };
@@ -223,16 +225,16 @@ async function forgetEnvironment(ctx: WorkerContext, name: string): Promise<void
   await ctx.maintenance.forget(name);
 }
 
-function layerSpec(env: EnvironmentRecord, layer: LayerName) {
-  const spec = env.layers[layer];
+function layerSpec(environment: EnvironmentRecord, layer: LayerName) {
+  const spec = environment.layers[layer];
   if (!spec) throw new Error(`the environment has no ${layer} layer`);
   return spec;
 }
 
-function layerConfig(env: EnvironmentRecord, layer: LayerName) {
-  const spec = layerSpec(env, layer);
+function layerConfig(environment: EnvironmentRecord, layer: LayerName) {
+  const spec = layerSpec(environment, layer);
   const definition = layerDefinition(layer, spec.target);
-  return resolveLayerConfig(definition, env.stage, spec.config);
+  return resolveLayerConfig(definition, environment.stage, spec.config);
 }
 
 /** For an approved `up`: a fresh preview must announce exactly the steps the approver saw. */
