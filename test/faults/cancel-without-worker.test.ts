@@ -1,39 +1,36 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { readEvents, uniqueName } from '../helpers/harness';
-import { pause, StrataProcesses } from '../helpers/servers';
+import { pause, strataForSuite } from '../helpers/servers';
 
 describe('cancel while no worker runs', () => {
-  let strata: StrataProcesses;
-  before(async () => {
-    strata = await StrataProcesses.start();
-  });
-  after(async () => {
-    await strata.close();
-  });
+  const servers = strataForSuite();
 
   it('is kept, and ends the deployment cancelled when a worker comes back', async () => {
     const name = uniqueName('cancel-dead');
-    const id = await strata.create({ name, layers: { data: { target: 'local' } } });
-    await strata.waitFor(id, ['running']);
+    const id = await servers.strata.create({ name, layers: { data: { target: 'local' } } });
+    await servers.strata.waitFor(id, ['running']);
     await pause(1_000);
-    await strata.killWorker();
+    await servers.strata.killWorker();
 
-    const cancel = await strata.api(`/v1/deployments/${id}/cancel`, { method: 'POST' });
+    const cancel = await servers.strata.api(`/v1/deployments/${id}/cancel`, { method: 'POST' });
     assert.equal(cancel.status, 202);
     // Nobody runs it now, so nobody has ended it yet.
-    assert.equal((await strata.deployment(id)).status, 'running');
+    assert.equal((await servers.strata.deployment(id)).status, 'running');
 
-    strata.startWorker();
-    const ended = await strata.waitFor(id);
+    servers.strata.startWorker();
+    const ended = await servers.strata.waitFor(id);
     assert.equal(ended.status, 'cancelled');
     assert.match(ended.error ?? '', /cancelled by admin/);
-    const events = await readEvents(await strata.api(`/v1/deployments/${id}/events`));
+    const events = await readEvents(await servers.strata.api(`/v1/deployments/${id}/events`));
     assert.deepEqual(events.at(-1)?.data, { status: 'cancelled' });
-    assert.deepEqual(strata.strays(), []);
+    assert.deepEqual(servers.strata.strays(), []);
 
     // The environment is free: the next up runs and succeeds.
-    assert.equal((await strata.waitFor(await strata.deploy(name))).status, 'succeeded');
-    assert.equal((await strata.destroy(name)).status, 'succeeded');
+    assert.equal(
+      (await servers.strata.waitFor(await servers.strata.deploy(name))).status,
+      'succeeded',
+    );
+    assert.equal((await servers.strata.destroy(name)).status, 'succeeded');
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { uniqueName } from '../helpers/harness';
-import { PrivateRedis, StrataProcesses } from '../helpers/servers';
+import { strataForSuite } from '../helpers/servers';
 
 const OPERATIONS = new Set(['up', 'preview', 'refresh', 'destroy']);
 
@@ -40,41 +40,32 @@ function watchOperations(dataDir: string): { stop(): number } {
 }
 
 describe('a Redis stall longer than the lease', () => {
-  let redis: PrivateRedis;
-  let strata: StrataProcesses;
-  before(async () => {
-    redis = await PrivateRedis.start();
-    strata = await StrataProcesses.start({ env: { REDIS_URL: redis.url } });
-  });
-  after(async () => {
-    await strata.close();
-    await redis.close();
-  });
+  const servers = strataForSuite({ privateRedis: true });
 
   it('never lets two operations run on one stack, and the deployment still ends', async () => {
     const name = uniqueName('stall');
-    const watch = watchOperations(strata.dataDir);
-    const id = await strata.create({
+    const watch = watchOperations(servers.strata.dataDir);
+    const id = await servers.strata.create({
       name,
       layers: { data: { target: 'local' }, storage: { target: 'local' } },
     });
-    await strata.waitFor(id, ['running']);
+    await servers.strata.waitFor(id, ['running']);
     // At once: on a quiet machine the whole up can end within a second. From here on no write
     // of this attempt can land before the stall ends, and by then its 10 s lease has lapsed.
     // 15 s: longer than the lease. The stalled client waits for its own answer.
-    const staller = redis.client();
+    const staller = servers.redis.client();
     await staller.call('DEBUG', 'SLEEP', '15');
     staller.disconnect();
 
-    const ended = await strata.waitFor(id);
+    const ended = await servers.strata.waitFor(id);
     const most = watch.stop();
     assert.equal(ended.status, 'succeeded', ended.error);
     assert.ok(most <= 1, `${most} operations ran at once on one stack`);
     // The stalled attempt stopped itself and a later one finished the job.
     assert.ok((ended.attempts ?? 0) >= 2, `attempts: ${ended.attempts}`);
-    assert.deepEqual(strata.strays(), []);
-    const next = await strata.waitFor(await strata.deploy(name));
+    assert.deepEqual(servers.strata.strays(), []);
+    const next = await servers.strata.waitFor(await servers.strata.deploy(name));
     assert.equal(next.status, 'succeeded', next.error);
-    assert.equal((await strata.destroy(name)).status, 'succeeded');
+    assert.equal((await servers.strata.destroy(name)).status, 'succeeded');
   });
 });

@@ -5,11 +5,10 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../../core/redis-keys';
 import type { Machine } from './machines';
-import { freePort, pause, type DeploymentBody } from './servers';
+import { freePort, pause, StrataApiClient, type DeploymentBody } from './servers';
 
 const dist = path.resolve(__dirname, '..', '..');
 const TOKEN = 'cluster-test-admin-token-0123456789';
-const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
 
 export interface ClusterDeployment extends DeploymentBody {
   environment: string;
@@ -38,10 +37,12 @@ export interface StackRun {
  * Strata spread over machines: one API on this host and workers each on a machine of its own
  * (a network namespace), each with its own data dir, sharing Redis and the state backend.
  */
-export class StrataCluster {
+export class StrataCluster extends StrataApiClient<ClusterDeployment> {
   readonly logs: string[] = [];
+  protected readonly token = TOKEN;
+  protected readonly waitMs = 300_000;
   readonly workers = new Map<string, ChildProcess>();
-  private api?: ChildProcess;
+  private apiProcess?: ChildProcess;
   private readonly dirs: string[] = [];
   readonly url: string;
   readonly queue = `cluster-${Math.random().toString(16).slice(2, 10)}`;
@@ -54,6 +55,7 @@ export class StrataCluster {
     /** Redis as this host reaches it, for reading event streams. */
     private readonly redisUrl: string,
   ) {
+    super();
     this.url = `http://127.0.0.1:${port}`;
   }
 
@@ -78,7 +80,7 @@ export class StrataCluster {
       String(options.env.REDIS_URL),
     );
     cluster.shared.STRATA_QUEUE = cluster.queue;
-    cluster.api = cluster.spawn('api', ['server/server.js'], {
+    cluster.apiProcess = cluster.spawn('api', ['server/server.js'], {
       ...cluster.shared,
       PORT: String(port),
       STRATA_DATA_DIR: cluster.dataDir('api'),
@@ -145,46 +147,8 @@ export class StrataCluster {
     await exited;
   }
 
-  request(pathname: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${TOKEN}`);
-    if (init.json !== undefined) headers.set('content-type', 'application/json');
-    return fetch(`${this.url}${pathname}`, {
-      ...init,
-      headers,
-      body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-    });
-  }
-
-  async deployment(id: string): Promise<ClusterDeployment> {
-    return (await (await this.request(`/v1/deployments/${id}`)).json()) as ClusterDeployment;
-  }
-
-  async waitFor(id: string, statuses = FINAL, ms = 300_000): Promise<ClusterDeployment> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const body = await this.deployment(id).catch(() => undefined);
-      if (body && statuses.includes(body.status)) return body;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `deployment ${id} still ${body?.status} after ${ms} ms\n${this.logs.slice(-40).join('')}`,
-        );
-      }
-      await pause(250);
-    }
-  }
-
-  async create(json: Record<string, unknown>): Promise<string> {
-    const response = await this.request('/v1/environments', { method: 'POST', json });
-    const body = (await response.json()) as { deployment?: { id: string }; message?: string };
-    if (response.status !== 202 || !body.deployment) {
-      throw new Error(`create failed: ${response.status} ${body.message}`);
-    }
-    return body.deployment.id;
-  }
-
   async deploy(name: string, operation: string): Promise<string> {
-    const response = await this.request(`/v1/environments/${name}/deployments`, {
+    const response = await this.api(`/v1/environments/${name}/deployments`, {
       method: 'POST',
       json: { operation },
     });
@@ -196,7 +160,7 @@ export class StrataCluster {
   }
 
   async destroy(name: string): Promise<string> {
-    const response = await this.request(`/v1/environments/${name}`, { method: 'DELETE' });
+    const response = await this.api(`/v1/environments/${name}`, { method: 'DELETE' });
     const body = (await response.json()) as { id?: string; message?: string };
     if (response.status !== 202 || !body.id) {
       throw new Error(`destroy failed: ${response.status} ${body.message}`);
@@ -245,7 +209,7 @@ export class StrataCluster {
   }
 
   async close(): Promise<void> {
-    for (const child of [...this.workers.values(), this.api]) {
+    for (const child of [...this.workers.values(), this.apiProcess]) {
       if (!child?.pid || child.exitCode !== null || child.signalCode !== null) continue;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
 import { descendants } from '../../workers/engine/process-tree';
 
@@ -219,7 +220,7 @@ export class PrivatePostgres {
 /** dist/, where the compiled entry points are. */
 const dist = path.resolve(__dirname, '..', '..');
 const FAULT_TOKEN = 'fault-test-admin-token-0123456789';
-const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
+export const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
 
 export interface DeploymentBody {
   id: string;
@@ -230,11 +231,67 @@ export interface DeploymentBody {
 }
 
 /**
+ * What a test says to a running Strata API: requests with the admin token, a deployment,
+ * waiting for one to end, creating an environment. `logs` are the processes' output, quoted
+ * when a wait runs out.
+ */
+export abstract class StrataApiClient<D extends DeploymentBody = DeploymentBody> {
+  abstract readonly url: string;
+  abstract readonly logs: string[];
+  protected abstract readonly token: string;
+  /** How long waitFor waits by default. */
+  protected abstract readonly waitMs: number;
+
+  /** fetch against the API with the admin token; `json` becomes the body. */
+  api(pathname: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${this.token}`);
+    if (init.json !== undefined) headers.set('content-type', 'application/json');
+    return fetch(`${this.url}${pathname}`, {
+      ...init,
+      headers,
+      body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+    });
+  }
+
+  async deployment(id: string): Promise<D> {
+    return (await (await this.api(`/v1/deployments/${id}`)).json()) as D;
+  }
+
+  /** Waits for a deployment to reach one of `statuses` (by default, any final one). */
+  async waitFor(id: string, statuses = FINAL, ms = this.waitMs): Promise<D> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const body = await this.deployment(id).catch(() => undefined);
+      if (body && statuses.includes(body.status)) return body;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `deployment ${id} still ${body?.status} after ${ms} ms\n${this.logs.slice(-40).join('')}`,
+        );
+      }
+      await pause(200);
+    }
+  }
+
+  /** Creates an environment and returns its first deployment's id. */
+  async create(json: Record<string, unknown>): Promise<string> {
+    const response = await this.api('/v1/environments', { method: 'POST', json });
+    const body = (await response.json()) as { deployment?: { id: string }; message?: string };
+    if (response.status !== 202 || !body.deployment) {
+      throw new Error(`create failed: ${response.status} ${body.message}`);
+    }
+    return body.deployment.id;
+  }
+}
+
+/**
  * Strata as docker-compose runs it: the API and the worker as separate OS processes sharing
  * Redis, a data dir and a queue of their own, so a test can kill, freeze or restart either.
  */
-export class StrataProcesses {
+export class StrataProcesses extends StrataApiClient {
   readonly logs: string[] = [];
+  protected readonly token = FAULT_TOKEN;
+  protected readonly waitMs = 120_000;
   apiProcess?: ChildProcess;
   worker?: ChildProcess;
   readonly url: string;
@@ -243,6 +300,7 @@ export class StrataProcesses {
     readonly env: NodeJS.ProcessEnv,
     port: number,
   ) {
+    super();
     this.url = `http://127.0.0.1:${port}`;
   }
 
@@ -274,47 +332,6 @@ export class StrataProcesses {
       throw new Error(`${(error as Error).message}:\n${strata.logs.join('')}`);
     }
     return strata;
-  }
-
-  /** fetch against the API with the admin token; `json` becomes the body. */
-  api(pathname: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${FAULT_TOKEN}`);
-    if (init.json !== undefined) headers.set('content-type', 'application/json');
-    return fetch(`${this.url}${pathname}`, {
-      ...init,
-      headers,
-      body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-    });
-  }
-
-  async deployment(id: string): Promise<DeploymentBody> {
-    return (await (await this.api(`/v1/deployments/${id}`)).json()) as DeploymentBody;
-  }
-
-  /** Waits for a deployment to reach one of `statuses` (by default, any final one). */
-  async waitFor(id: string, statuses = FINAL, ms = 120_000): Promise<DeploymentBody> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const body = await this.deployment(id).catch(() => undefined);
-      if (body && statuses.includes(body.status)) return body;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `deployment ${id} still ${body?.status} after ${ms} ms\n${this.logs.slice(-40).join('')}`,
-        );
-      }
-      await pause(200);
-    }
-  }
-
-  /** Creates an environment and returns its first deployment's id. */
-  async create(json: Record<string, unknown>): Promise<string> {
-    const response = await this.api('/v1/environments', { method: 'POST', json });
-    const body = (await response.json()) as { deployment?: { id: string }; message?: string };
-    if (response.status !== 202 || !body.deployment) {
-      throw new Error(`create failed: ${response.status} ${body.message}`);
-    }
-    return body.deployment.id;
   }
 
   async deploy(name: string, json: Record<string, unknown> = { operation: 'up' }): Promise<string> {
@@ -407,4 +424,34 @@ export class StrataProcesses {
     }
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Strata's processes for the tests of the current suite: started before them, on a private
+ * Redis of their own with `privateRedis` (to stop, stall or restart), and closed after them.
+ */
+export function strataForSuite(options: { privateRedis?: boolean } = {}): {
+  readonly strata: StrataProcesses;
+  readonly redis: PrivateRedis;
+} {
+  let strata: StrataProcesses | undefined;
+  let redis: PrivateRedis | undefined;
+  before(async () => {
+    if (options.privateRedis) redis = await PrivateRedis.start();
+    strata = await StrataProcesses.start(redis ? { env: { REDIS_URL: redis.url } } : {});
+  });
+  after(async () => {
+    await strata?.close();
+    await redis?.close();
+  });
+  return {
+    get strata(): StrataProcesses {
+      if (!strata) throw new Error("Strata starts before the suite's tests");
+      return strata;
+    },
+    get redis(): PrivateRedis {
+      if (!redis) throw new Error('no private Redis: strataForSuite({ privateRedis: true })');
+      return redis;
+    },
+  };
 }

@@ -80,7 +80,7 @@ describe('several machines sharing Redis and a Pulumi state backend', () => {
     });
     const ids: string[] = [];
     try {
-      const ready = await cluster.request('/readyz');
+      const ready = await cluster.api('/readyz');
       assert.equal(ready.status, 200, await ready.text());
 
       const names = Array.from({ length: ENVIRONMENTS }, (_, i) => uniqueName(`mm${i}`));
