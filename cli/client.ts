@@ -1,3 +1,4 @@
+import { EventStreamParser, type StreamEvent } from '../core/event-stream';
 /** The CLI's HTTP side: the API with a bearer token, and its event streams with resume. */
 
 export class ApiError extends Error {
@@ -60,11 +61,7 @@ export function client(url: string, token: string): Client {
   };
 }
 
-export interface StreamEvent {
-  id: number;
-  event: string;
-  data: unknown;
-}
+export type { StreamEvent };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -78,13 +75,13 @@ export async function followEvents(
   onEvent: (event: StreamEvent) => void,
   onReconnect?: () => void,
 ): Promise<void> {
-  let lastId = 0;
+  const parser = new EventStreamParser();
   let failures = 0;
   for (;;) {
     try {
       const response = await api.raw(`/v1/deployments/${encodeURIComponent(id)}/events`, {
         accept: 'text/event-stream',
-        'last-event-id': String(lastId),
+        'last-event-id': String(parser.lastId),
       });
       if (response.status >= 400 && response.status < 500) {
         const body = (await response.json().catch(() => ({}))) as { message?: string };
@@ -93,32 +90,11 @@ export async function followEvents(
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       failures = 0;
       const decoder = new TextDecoder();
-      let buffer = '';
+      parser.reconnected();
       for await (const chunk of response.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true }).replace(/\r\n?/g, '\n');
-        let boundary: number;
-        while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, boundary);
-          buffer = buffer.slice(boundary + 2);
-          const fields: Record<string, string> = {};
-          for (const line of block.split('\n')) {
-            if (line === '' || line.startsWith(':')) continue;
-            const at = line.indexOf(':');
-            const key = at < 0 ? line : line.slice(0, at);
-            fields[key] = at < 0 ? '' : line.slice(at + 1).replace(/^ /, '');
-          }
-          if (!fields.event) continue;
-          const eventId = fields.id === undefined ? lastId : Number(fields.id);
-          if (fields.id !== undefined && eventId <= lastId) continue;
-          lastId = eventId;
-          let data: unknown = null;
-          try {
-            data = JSON.parse(fields.data ?? 'null');
-          } catch {
-            data = fields.data;
-          }
-          onEvent({ id: eventId, event: fields.event, data });
-          if (fields.event === 'end') return;
+        for (const event of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
+          onEvent(event);
+          if (event.event === 'end') return;
         }
       }
     } catch (error) {

@@ -1,26 +1,7 @@
 /** Prints a deployment's events the way `pulumi up` does: plain lines, or a live TTY display. */
+import { OP_DONE as DONE, OP_SYMBOL as SYMBOL } from '../core/event-stream';
 import type { StreamEvent } from './client';
 
-const SYMBOL: Record<string, string> = {
-  create: '+',
-  update: '~',
-  delete: '-',
-  replace: '+-',
-  'create-replacement': '++',
-  'delete-replaced': '--',
-  read: '>',
-  refresh: '~',
-};
-const DONE: Record<string, string> = {
-  create: 'created',
-  update: 'updated',
-  delete: 'deleted',
-  replace: 'replaced',
-  'create-replacement': 'created replacement',
-  'delete-replaced': 'deleted original',
-  read: 'read',
-  refresh: 'refreshed',
-};
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 interface Metadata {

@@ -3,6 +3,7 @@
  * step with its status, the diagnostics, and the summary; plus the layers' and deployment's
  * status changes.
  */
+import { OP_DONE as ENGINE_OP_DONE, OP_SYMBOL as ENGINE_OP_SYMBOL } from '../core/event-stream';
 import type { StreamEvent } from './sse';
 
 export type StepState = 'running' | 'done' | 'failed';
@@ -128,29 +129,9 @@ export function apply(log: DeploymentLog, event: StreamEvent): DeploymentLog {
   return log;
 }
 
-export const OP_SYMBOL: Record<string, string> = {
-  create: '+',
-  update: '~',
-  delete: '-',
-  replace: '+-',
-  'create-replacement': '++',
-  'delete-replaced': '--',
-  read: '>',
-  refresh: '~',
-  same: ' ',
-};
+export const OP_SYMBOL: Record<string, string> = { ...ENGINE_OP_SYMBOL, same: ' ' };
 
-const OP_DONE: Record<string, string> = {
-  create: 'created',
-  update: 'updated',
-  delete: 'deleted',
-  replace: 'replaced',
-  'create-replacement': 'created replacement',
-  'delete-replaced': 'deleted original',
-  read: 'read',
-  refresh: 'refreshed',
-  same: '',
-};
+const OP_DONE: Record<string, string> = { ...ENGINE_OP_DONE, same: '' };
 
 const OP_RUNNING: Record<string, string> = {
   create: 'creating…',
