@@ -48,6 +48,10 @@ export interface Settings {
   maxEventLoopDelayMs: number;
   /** Event-loop utilization (0–1) past which the API answers 503. */
   maxEventLoopUtilization: number;
+  /** Concurrent event streams (SSE) one API process serves. */
+  sseMaxStreams: number;
+  /** Concurrent event streams one token may hold open on one API process. */
+  sseMaxStreamsPerToken: number;
 }
 
 export class SettingsError extends Error {
@@ -185,5 +189,7 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     rateLimitPerToken: wholeNumber(env, 'STRATA_RATE_LIMIT_PER_TOKEN', 1200),
     maxEventLoopDelayMs: wholeNumber(env, 'STRATA_MAX_EVENT_LOOP_DELAY_MS', 1000),
     maxEventLoopUtilization: fraction(env, 'STRATA_MAX_EVENT_LOOP_UTILIZATION', 0.98),
+    sseMaxStreams: wholeNumber(env, 'STRATA_SSE_MAX_STREAMS', 1000),
+    sseMaxStreamsPerToken: wholeNumber(env, 'STRATA_SSE_MAX_STREAMS_PER_TOKEN', 100),
   };
 }

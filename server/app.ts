@@ -6,6 +6,7 @@ import auth from './plugins/auth';
 import backPressure from './plugins/back-pressure';
 import dashboard from './plugins/dashboard';
 import errorHandler from './plugins/error-handler';
+import eventHub from './plugins/event-hub';
 import metrics from './plugins/metrics';
 import openapi from './plugins/openapi';
 import rateLimit from './plugins/rate-limit';
@@ -50,6 +51,7 @@ export async function buildApp(options: AppOptions) {
     tokensFile: options.settings.tokensFile,
   });
   // Before the routes: each adds its hook (or its documentation) to every route as it is added.
+  await app.register(eventHub);
   await app.register(rateLimit);
   await app.register(openapi);
 
