@@ -46,8 +46,17 @@ export interface Settings {
   rateLimitPerToken: number;
   /** Mean event-loop delay (ms) past which the API answers 503 instead of queueing requests. */
   maxEventLoopDelayMs: number;
-  /** Event-loop utilization (0–1) past which the API answers 503. */
+  /**
+   * Event-loop utilization (0–1) past which the API answers 503; 1 (the default) never does:
+   * a process busy all the time may still answer in time.
+   */
   maxEventLoopUtilization: number;
+  /** Ended deployments (and their events) are forgotten past this age... */
+  retentionMaxAgeMs: number;
+  /** ...or past this many newer deployments of the same environment. */
+  retentionMaxPerEnvironment: number;
+  /** Drift schedules firing more often than this are refused. */
+  driftMinIntervalMs: number;
   /** Concurrent event streams (SSE) one API process serves. */
   sseMaxStreams: number;
   /** Concurrent event streams one token may hold open on one API process. */
@@ -110,6 +119,14 @@ function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
     throw new SettingsError(`${name} must be a number above 0 and at most 1, got "${raw}"`);
   }
   return value;
+}
+
+function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
+  try {
+    return durationMs(env[name] ?? fallback);
+  } catch (error) {
+    throw new SettingsError(`${name}: ${(error as Error).message}`);
+  }
 }
 
 export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Settings {
@@ -188,7 +205,10 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     rateLimitIntake: wholeNumber(env, 'STRATA_RATE_LIMIT_INTAKE', 60),
     rateLimitPerToken: wholeNumber(env, 'STRATA_RATE_LIMIT_PER_TOKEN', 1200),
     maxEventLoopDelayMs: wholeNumber(env, 'STRATA_MAX_EVENT_LOOP_DELAY_MS', 1000),
-    maxEventLoopUtilization: fraction(env, 'STRATA_MAX_EVENT_LOOP_UTILIZATION', 0.98),
+    maxEventLoopUtilization: fraction(env, 'STRATA_MAX_EVENT_LOOP_UTILIZATION', 1),
+    retentionMaxAgeMs: duration(env, 'STRATA_RETENTION_MAX_AGE', '30d'),
+    retentionMaxPerEnvironment: wholeNumber(env, 'STRATA_RETENTION_MAX_PER_ENVIRONMENT', 100),
+    driftMinIntervalMs: duration(env, 'STRATA_DRIFT_MIN_INTERVAL', '5m'),
     sseMaxStreams: wholeNumber(env, 'STRATA_SSE_MAX_STREAMS', 1000),
     sseMaxStreamsPerToken: wholeNumber(env, 'STRATA_SSE_MAX_STREAMS_PER_TOKEN', 100),
   };

@@ -16,7 +16,9 @@ export default fp<{ settings: Settings }>(
   async (app, { settings }) => {
     await app.register(underPressure, {
       maxEventLoopDelay: settings.maxEventLoopDelayMs,
-      maxEventLoopUtilization: settings.maxEventLoopUtilization,
+      // 0 turns the check off: utilization never exceeds 1.
+      maxEventLoopUtilization:
+        settings.maxEventLoopUtilization < 1 ? settings.maxEventLoopUtilization : 0,
       retryAfter: RETRY_AFTER_S,
       pressureHandler: async (request, reply, type, value) => {
         if (request.routeOptions.url === '/healthz') return;
