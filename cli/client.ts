@@ -106,3 +106,24 @@ export async function followEvents(
     await sleep(Math.min(250 * 2 ** failures, 5000));
   }
 }
+
+/** Every item of a paginated list route, following `nextCursor` page after page. */
+export async function listAll<K extends string, T>(
+  api: Client,
+  path: string,
+  field: K,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const query = `${separator}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page: Record<K, T[]> & { nextCursor?: string | null } = await api.request(
+      'GET',
+      `${path}${query}`,
+    );
+    items.push(...page[field]);
+    cursor = page.nextCursor ?? null;
+  } while (cursor);
+  return items;
+}

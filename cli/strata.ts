@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ApiError, client, followEvents, type Client } from './client';
+import { ApiError, client, followEvents, listAll, type Client } from './client';
 import { changeSummary, renderer } from './render';
 
 interface Deployment {
@@ -155,9 +155,10 @@ export function program(): Command {
     .alias('envs')
     .description('list environments')
     .action(async () => {
-      const { environments } = await api().request<{ environments: Environment[] }>(
-        'GET',
+      const environments = await listAll<'environments', Environment>(
+        api(),
         '/v1/environments',
+        'environments',
       );
       if (json()) return print(JSON.stringify(environments, null, 2));
       if (environments.length === 0) return print('no environments');
@@ -262,9 +263,10 @@ export function program(): Command {
     .command('deployments <name>')
     .description("an environment's deployments, newest first")
     .action(async (name: string) => {
-      const { deployments } = await api().request<{ deployments: Deployment[] }>(
-        'GET',
+      const deployments = await listAll<'deployments', Deployment>(
+        api(),
         `/v1/environments/${encodeURIComponent(name)}/deployments`,
+        'deployments',
       );
       if (json()) return print(JSON.stringify(deployments, null, 2));
       print(

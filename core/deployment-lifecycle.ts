@@ -33,6 +33,18 @@ const transitionScript = luaScript('transition');
 const takeTurnScript = luaScript('take-turn');
 const renewLeaseScript = luaScript('renew-lease');
 const releaseLeaseScript = luaScript('release-lease');
+const trimHistoryScript = luaScript('trim-history');
+
+/** How much ended history each environment keeps (STRATA_RETENTION_*). */
+export interface Retention {
+  maxAgeMs: number;
+  maxPerEnvironment: number;
+}
+
+export const DEFAULT_RETENTION: Retention = {
+  maxAgeMs: 30 * 24 * 3600 * 1000,
+  maxPerEnvironment: 100,
+};
 
 export function environmentLayers(env: EnvironmentRecord): LayerName[] {
   return LAYERS.filter((l) => env.layers[l] !== undefined);
@@ -96,6 +108,7 @@ export class DeploymentLifecycle {
     readonly redis: Redis,
     readonly keys: RedisKeys,
     readonly queueName: string,
+    readonly retention: Retention = DEFAULT_RETENTION,
   ) {
     this.queue = new Queue<DeployJobData>(queueName, { connection: redis });
   }
@@ -148,11 +161,17 @@ export class DeploymentLifecycle {
           change.ops ?? '',
           change.lineScore ?? 0,
           Date.parse(current.createdAt),
-          EVENT_RETENTION_SECONDS,
+          // An ended deployment's stream expires with the retention age, whatever else happens.
+          Math.ceil(this.retention.maxAgeMs / 1000),
           ...events,
         ]),
       );
-      if (result === 1) return { record: change.next, changed: true };
+      if (result === 1) {
+        // Each end trims its environment's history: the work is bounded by what one
+        // environment keeps, and history never grows past it between two ends.
+        if (change.ops?.includes('X')) await this.trimHistoryQuietly(change.next.environment);
+        return { record: change.next, changed: true };
+      }
       if (result === -1) {
         throw new FencedError(
           token
@@ -372,6 +391,31 @@ export class DeploymentLifecycle {
     if (!changed) return undefined;
     await this.counted(record);
     return record;
+  }
+
+  /**
+   * Forgets the environment's ended deployments (records and event streams) beyond the newest
+   * `maxPerEnvironment` or older than `maxAgeMs`, never one that has not ended nor the newest
+   * ended one. Returns how many were forgotten.
+   */
+  async trimHistory(environment: string, at = Date.now()): Promise<number> {
+    const removed = await trimHistoryScript.run(
+      this.redis,
+      [this.keys.environmentDeployments(environment)],
+      [
+        this.keys.deployment(''),
+        this.keys.events(''),
+        this.retention.maxPerEnvironment,
+        at - this.retention.maxAgeMs,
+        ...FINAL_STATUSES,
+      ],
+    );
+    return Number(removed);
+  }
+
+  /** The deployment has ended whatever happens here: a failed trim waits for the next one. */
+  private async trimHistoryQuietly(environment: string): Promise<void> {
+    await this.trimHistory(environment).catch(() => undefined);
   }
 
   /** Counts an ended deployment in the installation's metrics; never fails the caller. */

@@ -6,3 +6,12 @@ export function durationMs(duration: string): number {
   if (!match) throw new Error(`"${duration}" is not a duration such as 90s, 15m, 8h or 7d`);
   return Number(match[1]) * UNITS[match[2] as string]!;
 }
+
+/** Milliseconds as the largest whole unit: 300000 -> "5m", 90000 -> "90s". */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm'] as const) {
+    const size = UNITS[unit] as number;
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${Math.round(ms / 1000)}s`;
+}

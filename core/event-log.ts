@@ -48,16 +48,44 @@ export class EventLog {
       blockMs > 0
         ? await this.redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', key, from)
         : await this.redis.xread('COUNT', 500, 'STREAMS', key, from);
-    const entries = result?.[0]?.[1] ?? [];
-    return entries.map(([id, fields]) => {
-      const record: Record<string, string> = {};
-      for (let i = 0; i + 1 < fields.length; i += 2)
-        record[fields[i] as string] = fields[i + 1] as string;
-      return {
-        seq: Number(id.split('-')[1]),
-        kind: record.kind as EventKind,
-        data: record.data ?? 'null',
-      };
-    });
+    return parseEntries(result?.[0]?.[1] ?? []);
   }
+
+  /** Up to `count` events after `afterSeq`, without waiting. */
+  async range(deploymentId: string, afterSeq: number, count: number): Promise<LoggedEvent[]> {
+    const entries = await this.redis.xrange(
+      this.keys.events(deploymentId),
+      `(0-${afterSeq}`,
+      '+',
+      'COUNT',
+      count,
+    );
+    return parseEntries(entries);
+  }
+
+  /** The sequence of the newest event still in the stream (0 when there is none). */
+  async lastSeq(deploymentId: string): Promise<number> {
+    const [newest] = await this.redis.xrevrange(
+      this.keys.events(deploymentId),
+      '+',
+      '-',
+      'COUNT',
+      1,
+    );
+    return newest ? seqOf(newest[0]) : 0;
+  }
+}
+
+function seqOf(entryId: string): number {
+  return Number(entryId.split('-')[1]);
+}
+
+/** Stream entries as events: entry ids are `0-<sequence>`, fields `kind` and `data`. */
+export function parseEntries(entries: [id: string, fields: string[]][]): LoggedEvent[] {
+  return entries.map(([id, fields]) => {
+    const record: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2)
+      record[fields[i] as string] = fields[i + 1] as string;
+    return { seq: seqOf(id), kind: record.kind as EventKind, data: record.data ?? 'null' };
+  });
 }

@@ -23,6 +23,25 @@ export function assertCron(pattern: string): void {
   }
 }
 
+/** Fire times looked at to find a schedule's shortest gap: a year of a twice-daily pattern. */
+const INTERVAL_SAMPLES = 730;
+
+/**
+ * The shortest time between two consecutive runs of a cron pattern (over its next runs, so an
+ * irregular pattern such as "0,1 4 * * *" shows its one-minute gap too). Infinity for "off".
+ */
+export function shortestInterval(pattern: string): number {
+  if (pattern === DRIFT_OFF) return Infinity;
+  const runs = CronExpressionParser.parse(pattern, { currentDate: new Date(0) })
+    .take(INTERVAL_SAMPLES)
+    .map((run) => run.getTime());
+  let shortest = Infinity;
+  for (let i = 1; i < runs.length; i++) {
+    shortest = Math.min(shortest, (runs[i] as number) - (runs[i - 1] as number));
+  }
+  return shortest;
+}
+
 /** When an environment with a TTL expires, counted from `from` (its last deployment). */
 export function expiryAfter(env: Pick<EnvironmentRecord, 'ttl'>, from: Date): string | undefined {
   return env.ttl ? new Date(from.getTime() + durationMs(env.ttl)).toISOString() : undefined;

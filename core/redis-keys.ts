@@ -40,6 +40,8 @@ export function redisKeys(namespace: string) {
     source: (repo: string, branch: string) => `${ns}:source:${repo.toLowerCase()}@${branch}`,
     githubDelivery: (id: string) => `${ns}:github-delivery:${id}`,
     cancelChannel: () => `${ns}:cancel`,
+    /** Prefix of the request counters of the rate limit (per token, per client address). */
+    rateLimit: () => `${ns}:rate-limit:`,
   };
 }
 

@@ -31,7 +31,10 @@ export function createServices(
   const keys = redisKeys(queueName);
   const store = new Store(redis, keys, settings.bundleKey);
   const events = new EventLog(redis, keys);
-  const lifecycle = new DeploymentLifecycle(redis, keys, queueName);
+  const lifecycle = new DeploymentLifecycle(redis, keys, queueName, {
+    maxAgeMs: settings.retentionMaxAgeMs,
+    maxPerEnvironment: settings.retentionMaxPerEnvironment,
+  });
   const maintenance = new Maintenance(redis, queueName);
   lifecycle.queue.on('error', (error) => logger.warn({ err: error }, 'deployment queue error'));
   maintenance.queue.on('error', (error) => logger.warn({ err: error }, 'maintenance queue error'));

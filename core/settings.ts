@@ -40,6 +40,27 @@ export interface Settings {
   bucketsDir: string;
   /** How this worker names itself on the deployments it runs (default `<hostname>:<pid>`). */
   workerId: string;
+  /** Requests a minute one client address may make to the webhook intake and deploy hooks. */
+  rateLimitIntake: number;
+  /** Requests a minute one token may make to the authenticated routes. */
+  rateLimitPerToken: number;
+  /** Mean event-loop delay (ms) past which the API answers 503 instead of queueing requests. */
+  maxEventLoopDelayMs: number;
+  /**
+   * Event-loop utilization (0–1) past which the API answers 503; 1 (the default) never does:
+   * a process busy all the time may still answer in time.
+   */
+  maxEventLoopUtilization: number;
+  /** Ended deployments (and their events) are forgotten past this age... */
+  retentionMaxAgeMs: number;
+  /** ...or past this many newer deployments of the same environment. */
+  retentionMaxPerEnvironment: number;
+  /** Drift schedules firing more often than this are refused. */
+  driftMinIntervalMs: number;
+  /** Concurrent event streams (SSE) one API process serves. */
+  sseMaxStreams: number;
+  /** Concurrent event streams one token may hold open on one API process. */
+  sseMaxStreamsPerToken: number;
 }
 
 export class SettingsError extends Error {
@@ -78,6 +99,34 @@ export function announceGeneratedToken(settings: Settings): void {
   process.stdout.write(
     `\nstrata: generated an admin API token (kept in ${settings.dataDir}/api-token):\n\n    ${settings.apiToken}\n\n`,
   );
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new SettingsError(`${name} must be a whole number of at least 1, got "${raw}"`);
+  }
+  return value;
+}
+
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > 1) {
+    throw new SettingsError(`${name} must be a number above 0 and at most 1, got "${raw}"`);
+  }
+  return value;
+}
+
+function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
+  try {
+    return durationMs(env[name] ?? fallback);
+  } catch (error) {
+    throw new SettingsError(`${name}: ${(error as Error).message}`);
+  }
 }
 
 export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Settings {
@@ -153,5 +202,14 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     allowSelfApproval: selfApproval === 'true',
     bucketsDir: path.resolve(env.STRATA_BUCKETS_DIR ?? path.join(dataDir, 'buckets')),
     workerId: env.STRATA_WORKER_ID ?? `${os.hostname()}:${process.pid}`,
+    rateLimitIntake: wholeNumber(env, 'STRATA_RATE_LIMIT_INTAKE', 60),
+    rateLimitPerToken: wholeNumber(env, 'STRATA_RATE_LIMIT_PER_TOKEN', 1200),
+    maxEventLoopDelayMs: wholeNumber(env, 'STRATA_MAX_EVENT_LOOP_DELAY_MS', 1000),
+    maxEventLoopUtilization: fraction(env, 'STRATA_MAX_EVENT_LOOP_UTILIZATION', 1),
+    retentionMaxAgeMs: duration(env, 'STRATA_RETENTION_MAX_AGE', '30d'),
+    retentionMaxPerEnvironment: wholeNumber(env, 'STRATA_RETENTION_MAX_PER_ENVIRONMENT', 100),
+    driftMinIntervalMs: duration(env, 'STRATA_DRIFT_MIN_INTERVAL', '5m'),
+    sseMaxStreams: wholeNumber(env, 'STRATA_SSE_MAX_STREAMS', 1000),
+    sseMaxStreamsPerToken: wholeNumber(env, 'STRATA_SSE_MAX_STREAMS_PER_TOKEN', 100),
   };
 }

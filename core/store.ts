@@ -4,6 +4,7 @@ import { decrypt, encrypt, sha256 } from './crypto';
 import type { Bundle } from './bundle';
 import type { DeploymentRecord, EnvironmentRecord, Source } from './domain';
 import { ConflictError, FencedError, NotFoundError } from './errors';
+import { luaScript } from './lua-script';
 import type { RedisKeys } from './redis-keys';
 
 /** A lease whose holder alone may make a write: `key` must still hold `token`. */
@@ -13,6 +14,20 @@ export interface Fence {
 }
 
 const MAX_RETRIES = 50;
+
+const pageScript = luaScript('page');
+
+/** Where a page of a list ended: the last item's sort score and its member. */
+export interface PagePosition {
+  score: number;
+  member: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Where the next page starts; absent on the last page. */
+  next?: PagePosition;
+}
 
 /**
  * The service's own records in Redis. Updates are read-modify-write under WATCH, so an API
@@ -111,6 +126,49 @@ export class Store {
     return env;
   }
 
+  /** A page of environments, newest first, after `after` (a position a previous page gave). */
+  async pageEnvironments(limit: number, after?: PagePosition): Promise<Page<EnvironmentRecord>> {
+    const page = await this.page(this.keys.environments(), limit, after);
+    const records = await Promise.all(page.members.map((m) => this.getEnvironment(m.member)));
+    return {
+      items: records.filter((r): r is EnvironmentRecord => r !== undefined),
+      next: page.next,
+    };
+  }
+
+  /** A page of an environment's deployments, newest first. */
+  async pageDeployments(
+    environment: string,
+    limit: number,
+    after?: PagePosition,
+  ): Promise<Page<DeploymentRecord>> {
+    const page = await this.page(this.keys.environmentDeployments(environment), limit, after);
+    const records = await Promise.all(page.members.map((m) => this.getDeployment(m.member)));
+    return {
+      items: records.filter((r): r is DeploymentRecord => r !== undefined),
+      next: page.next,
+    };
+  }
+
+  private async page(
+    key: string,
+    limit: number,
+    after?: PagePosition,
+  ): Promise<{ members: PagePosition[]; next?: PagePosition }> {
+    const flat = (await pageScript.run(
+      this.redis,
+      [key],
+      after ? [String(after.score), after.member, limit] : ['+inf', '', limit],
+    )) as string[];
+    const members: PagePosition[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      members.push({ member: flat[i] as string, score: Number(flat[i + 1]) });
+    }
+    const more = members.length > limit;
+    const shown = members.slice(0, limit);
+    return { members: shown, next: more ? shown.at(-1) : undefined };
+  }
+
   async listEnvironments(): Promise<EnvironmentRecord[]> {
     const names = await this.redis.zrange(this.keys.environments(), '0', '-1');
     const records = await Promise.all(names.map((n) => this.getEnvironment(n)));
@@ -175,7 +233,7 @@ export class Store {
     return deployment;
   }
 
-  /** Newest first. */
+  /** Newest first, every one (the paginated route uses pageDeployments). */
   async listDeployments(environment: string): Promise<DeploymentRecord[]> {
     const keys = this.keys;
     const ids = await this.redis.zrevrange(keys.environmentDeployments(environment), '0', '-1');

@@ -3,10 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Settings } from '../core/settings';
 import auth from './plugins/auth';
+import backPressure from './plugins/back-pressure';
 import dashboard from './plugins/dashboard';
 import errorHandler from './plugins/error-handler';
+import eventHub from './plugins/event-hub';
 import metrics from './plugins/metrics';
 import openapi from './plugins/openapi';
+import rateLimit from './plugins/rate-limit';
 import services from './plugins/services';
 import bundleRoutes from './routes/bundle';
 import catalogueRoutes from './routes/catalogue';
@@ -40,12 +43,16 @@ export async function buildApp(options: AppOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorHandler);
+  // First of the request hooks: an overloaded process refuses before doing any work.
+  await app.register(backPressure, { settings: options.settings });
   await app.register(services, { settings: options.settings, queueName: options.queueName });
   await app.register(auth, {
     apiToken: options.settings.apiToken,
     tokensFile: options.settings.tokensFile,
   });
-  // Before the routes: it documents each route as it is added.
+  // Before the routes: each adds its hook (or its documentation) to every route as it is added.
+  await app.register(eventHub);
+  await app.register(rateLimit);
   await app.register(openapi);
 
   await app.register(healthRoutes);

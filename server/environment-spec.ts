@@ -7,7 +7,8 @@ import {
   type LayerSpec,
   type Stage,
 } from '../core/domain';
-import { assertCron, expiryAfter } from '../core/maintenance';
+import { formatDuration } from '../core/duration';
+import { assertCron, expiryAfter, shortestInterval } from '../core/maintenance';
 import { BLUEPRINTS, findBlueprint } from '../programs/blueprints';
 import { configForLayer, environmentLayers } from '../catalogue/environment-layers';
 import { layerDefinition } from '../catalogue/layer-catalogue';
@@ -67,12 +68,19 @@ export function requestedLayers(
   return layers;
 }
 
-export function validateDriftSchedule(schedule: string | undefined): void {
+/** A drift check starts pulumi for every layer: one more often than `minIntervalMs` is refused. */
+export function validateDriftSchedule(schedule: string | undefined, minIntervalMs: number): void {
   if (schedule === undefined) return;
   try {
     assertCron(schedule);
   } catch (error) {
     throw new BadRequestError(`body.drift.schedule: ${(error as Error).message}`);
+  }
+  const shortest = shortestInterval(schedule);
+  if (shortest < minIntervalMs) {
+    throw new BadRequestError(
+      `body.drift.schedule: "${schedule}" runs ${formatDuration(shortest)} apart, more often than the minimum of ${formatDuration(minIntervalMs)} (STRATA_DRIFT_MIN_INTERVAL)`,
+    );
   }
 }
 
@@ -91,11 +99,12 @@ export function withConfigChange(env: EnvironmentRecord, change: JsonObject): En
   return { ...env, config: { ...env.config, ...change }, layers };
 }
 
-export function newEnvironment(body: CreateBody): EnvironmentRecord {
+/** `driftMinIntervalMs`: STRATA_DRIFT_MIN_INTERVAL. */
+export function newEnvironment(body: CreateBody, driftMinIntervalMs: number): EnvironmentRecord {
   const stage: Stage = body.stage ?? 'dev';
   const layers = requestedLayers(body, stage);
   validateLayers(layers, stage);
-  validateDriftSchedule(body.drift?.schedule);
+  validateDriftSchedule(body.drift?.schedule, driftMinIntervalMs);
   const created = new Date();
   const now = created.toISOString();
   const expiresAt = body.ttl ? expiryAfter({ ttl: body.ttl }, created) : undefined;

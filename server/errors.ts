@@ -31,3 +31,9 @@ export class ServiceUnavailableError extends HttpError {
     super(503, message);
   }
 }
+export class TooManyRequestsError extends HttpError {
+  override name = 'TooManyRequestsError';
+  constructor(message: string) {
+    super(429, message);
+  }
+}

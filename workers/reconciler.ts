@@ -11,7 +11,8 @@ const FAST_EVERY_MS = 2_000;
 const DEEP_EVERY_MS = 60_000;
 
 /**
- * Repairs what a dead process leaves behind, on worker start and on a schedule: deployments
+ * Repairs what a dead process leaves behind, on worker start and on a schedule (and trims
+ * deployment history past its retention): deployments
  * `running` with no live attempt (resumed, or ended when they cannot be), deployments `queued`
  * whose job is gone (queued again), line entries and environment slots of ended deployments
  * (removed), and environments whose expiry job is missing (scheduled again). Every repair is a
@@ -131,6 +132,11 @@ export class Reconciler {
           await redis.del(keys.environmentCurrent(env.name));
           logger.info({ deployment: current, environment: env.name }, 'reconciler: freed slot');
         }
+      }
+      // Ends trim by count as they happen; age needs a clock, so it is trimmed here too.
+      const forgotten = await lifecycle.trimHistory(env.name);
+      if (forgotten > 0) {
+        logger.info({ environment: env.name, forgotten }, 'reconciler: trimmed history');
       }
       if (env.expiresAt && env.status !== 'destroying' && (await this.expiryMissing(env))) {
         await maintenance.scheduleExpiry(env);

@@ -9,6 +9,7 @@ import {
   type MetricValueWithName,
 } from 'prom-client';
 import { HISTOGRAM_BUCKETS, readStoredMetrics, type StoredMetrics } from '../../core/metrics';
+import { ErrorResponse } from '../schemas/common';
 
 const HISTOGRAM_HELP: Record<string, string> = {
   strata_layer_duration_seconds:
@@ -179,6 +180,8 @@ export default fp(
               description: 'Prometheus exposition format 0.0.4',
               content: { 'text/plain': { schema: Type.String() } },
             },
+            // The process is overloaded (STRATA_MAX_EVENT_LOOP_*).
+            503: ErrorResponse,
           },
         },
       },

@@ -1,19 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { FINAL_STATUSES } from '../../core/domain';
-import { EventLog } from '../../core/event-log';
 import { ConflictError } from '../../core/errors';
 import { BadRequestError, ForbiddenError } from '../errors';
+import { EventStream } from '../event-stream';
 import { errorResponses, IdParams, StringEnum } from '../schemas/common';
 import { DeploymentView } from '../schemas/deployment';
 import { deploymentView } from '../views';
 
 const KEEPALIVE_MS = 15_000;
-const READ_BLOCK_MS = 5_000;
-const FINISHED_BLOCK_MS = 500;
+/** Events one backlog read returns. */
+const BACKLOG_BATCH = 500;
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, lifecycle, redis, keys } = app.strata;
+  const { store, lifecycle, events } = app.strata;
+  const { eventHub } = app;
 
   app.get(
     '/v1/deployments/:id',
@@ -67,6 +68,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           `Last-Event-ID must be a whole number, the id of the last event received (got "${String(lastHeader)}")`,
         );
       }
+      // Refused (429) before any SSE header is sent.
+      const release = eventHub.admit(request.principal?.name ?? 'api');
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -75,59 +78,47 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      // XREAD BLOCK holds its connection, so every watcher gets its own, allowed to wait.
-      const reader = redis.duplicate({
-        enableOfflineQueue: true,
-        commandTimeout: READ_BLOCK_MS + 5_000,
-      });
-      reader.on('error', () => undefined);
-      const log = new EventLog(reader, keys);
-      let open = true;
-      const stop = (): void => {
-        open = false;
-        reader.disconnect();
-      };
-      request.raw.on('close', stop);
-      const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
-      let seq = last;
-      // A finished deployment has nothing more to wait for: short reads.
-      const blockMs = FINAL_STATUSES.has(deployment.status) ? FINISHED_BLOCK_MS : READ_BLOCK_MS;
-      let caughtUpBefore = false;
-      try {
-        while (open) {
-          const batch = await log.read(id, seq, blockMs);
-          for (const event of batch) {
-            raw.write(`id: ${event.seq}\nevent: ${event.kind}\ndata: ${event.data}\n\n`);
-            seq = event.seq;
-            if (event.kind === 'end') open = false;
-          }
-          if (batch.length === 0 && open) {
-            // A finished deployment whose events have expired still ends its stream.
-            const current = await store.getDeployment(id);
-            const expired = !(await app.strata.events.exists(id));
-            // A client resuming at or past the end of a finished deployment has everything.
-            // Twice in a row, so an `end` being written just now is still delivered.
-            const written = Number((await redis.get(keys.eventSequence(id))) ?? 0);
-            const caughtUp = !!current && FINAL_STATUSES.has(current.status) && written <= seq;
-            if (
-              !current ||
-              (FINAL_STATUSES.has(current.status) && expired) ||
-              (caughtUp && caughtUpBefore)
-            ) {
-              raw.write(
-                `event: end\ndata: ${JSON.stringify({ status: current?.status ?? deployment.status })}\n\n`,
-              );
-              open = false;
-            }
-            caughtUpBefore = caughtUp;
-          }
+      // The client learns at once that it is connected, not at the first event or heartbeat.
+      raw.flushHeaders();
+      const stream = new EventStream(raw, last);
+      const sendRest = async (): Promise<void> => {
+        for (;;) {
+          const batch = await events.range(id, stream.seq, BACKLOG_BATCH);
+          if (batch.length === 0 || stream.ended) return;
+          stream.backlog(batch);
         }
+      };
+      // A deployment's status and its `end` event are written in one step: once the status is
+      // final, the rest of the stream is all there is (or nothing, when it has expired).
+      const endIfFinished = async (): Promise<void> => {
+        const current = await store.getDeployment(id);
+        if (current && !FINAL_STATUSES.has(current.status)) return;
+        await sendRest();
+        stream.end(current?.status ?? deployment.status);
+      };
+      const closed = (): void => stream.close();
+      raw.on('close', closed);
+      const keepalive = setInterval(() => {
+        stream.heartbeat();
+        // Also ends the stream of a deployment whose record is gone.
+        if (stream.live) endIfFinished().catch(() => undefined);
+      }, KEEPALIVE_MS);
+      let unwatch: (() => void) | undefined;
+      try {
+        // Watch first, then read the backlog: whatever is appended in between arrives twice
+        // at most, and the stream skips sequences it has sent.
+        unwatch = await eventHub.watch(id, stream);
+        await sendRest();
+        stream.goLive();
+        await endIfFinished();
+        await stream.done;
       } catch (error) {
-        if (open) request.log.warn({ err: error, deployment: id }, 'event stream failed');
+        if (!stream.ended) request.log.warn({ err: error, deployment: id }, 'event stream failed');
       } finally {
         clearInterval(keepalive);
-        request.raw.off('close', stop);
-        reader.disconnect();
+        raw.off('close', closed);
+        unwatch?.();
+        release();
         raw.end();
       }
     },

@@ -14,10 +14,11 @@ import {
   CreateEnvironmentResponse,
   EnvironmentView,
 } from '../schemas/environment';
+import { nextCursor, NextCursor, PageQuery, pageRequest } from '../pagination';
 import { deploymentView, environmentView } from '../views';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, lifecycle, maintenance } = app.strata;
+  const { store, lifecycle, maintenance, settings } = app.strata;
   const apiTrigger = (actor: string | undefined): Trigger => ({
     kind: 'api',
     ...(actor ? { actor } : {}),
@@ -33,7 +34,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const env = newEnvironment(request.body);
+      const env = newEnvironment(request.body, settings.driftMinIntervalMs);
       const deployment = newDeployment(env, 'up', apiTrigger(request.principal?.name));
       await store.createEnvironment(env);
       let hook: string;
@@ -61,13 +62,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       onRequest: app.authorize('read'),
       schema: {
+        querystring: PageQuery,
         response: {
-          200: Type.Object({ environments: Type.Array(EnvironmentView) }),
+          200: Type.Object({ environments: Type.Array(EnvironmentView), nextCursor: NextCursor }),
           ...errorResponses,
         },
       },
     },
-    async () => ({ environments: (await store.listEnvironments()).map(environmentView) }),
+    async (request) => {
+      const { limit, after } = pageRequest(request.query);
+      const page = await store.pageEnvironments(limit, after);
+      return { environments: page.items.map(environmentView), nextCursor: nextCursor(page) };
+    },
   );
 
   app.get(
@@ -91,7 +97,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { ttl, source, config, drift } = request.body;
-      validateDriftSchedule(drift?.schedule);
+      validateDriftSchedule(drift?.schedule, settings.driftMinIntervalMs);
       const before = await store.requireEnvironment(request.params.name);
       // Validate against the current record first, so a bad change is refused before any write.
       if (config) withConfigChange(before, config);
@@ -175,17 +181,19 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.authorize('read'),
       schema: {
         params: NameParams,
+        querystring: PageQuery,
         response: {
-          200: Type.Object({ deployments: Type.Array(DeploymentView) }),
+          200: Type.Object({ deployments: Type.Array(DeploymentView), nextCursor: NextCursor }),
           ...errorResponses,
         },
       },
     },
     async (request) => {
+      const { limit, after } = pageRequest(request.query);
       await store.requireEnvironment(request.params.name);
-      const list = await store.listDeployments(request.params.name);
-      const views = await Promise.all(list.map((d) => deploymentView(lifecycle, d)));
-      return { deployments: views };
+      const page = await store.pageDeployments(request.params.name, limit, after);
+      const views = await Promise.all(page.items.map((d) => deploymentView(lifecycle, d)));
+      return { deployments: views, nextCursor: nextCursor(page) };
     },
   );
 

@@ -22,6 +22,8 @@ const intakeErrors = {
   400: ErrorResponse,
   401: ErrorResponse,
   404: ErrorResponse,
+  // Past STRATA_RATE_LIMIT_INTAKE requests a minute from one address.
+  429: ErrorResponse,
   503: ErrorResponse,
 };
 
@@ -69,7 +71,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/v1/webhooks/github',
-    { schema: { response: { 200: IntakeResult, 202: IntakeResult, ...intakeErrors } } },
+    {
+      config: { intake: true },
+      schema: { response: { 200: IntakeResult, 202: IntakeResult, ...intakeErrors } },
+    },
     async (request, reply) => {
       const secret = settings.githubWebhookSecret;
       if (!secret) {
@@ -158,6 +163,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/hooks/:token',
     {
+      config: { intake: true },
       schema: {
         params: Type.Object({ token: Type.String() }),
         response: { 202: DeploymentView, ...intakeErrors },

@@ -9,13 +9,17 @@ export const ErrorResponse = Type.Object(
   { $id: 'ErrorResponse' },
 );
 
-/** The error responses every authenticated route can give, by status code. */
+/**
+ * The error responses every authenticated route can give, by status code: 429 past the
+ * token's rate limit, 503 when Redis is away or the process is overloaded.
+ */
 export const errorResponses = {
   400: ErrorResponse,
   401: ErrorResponse,
   403: ErrorResponse,
   404: ErrorResponse,
   409: ErrorResponse,
+  429: ErrorResponse,
   503: ErrorResponse,
 };
 

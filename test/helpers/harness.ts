@@ -38,6 +38,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     STRATA_DATA_DIR: dataDir,
     STRATA_API_TOKEN: ADMIN_TOKEN,
     PULUMI_BACKEND_URL: '',
+    // Tests poll and fuzz far faster than a user; the tests of the limits set their own.
+    STRATA_RATE_LIMIT_PER_TOKEN: '1000000',
+    STRATA_RATE_LIMIT_INTAKE: '1000000',
     ...options.env,
   });
   const queueName = uniqueName('test-queue');

@@ -32,11 +32,19 @@ export function EnvironmentsPage() {
   const [error, setError] = useState('');
   usePolling(async () => {
     try {
-      const { environments } = await api<{ environments: Environment[] }>('/v1/environments');
+      const environments: Environment[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { environments: Environment[]; nextCursor?: string | null } = await api(
+          `/v1/environments?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        environments.push(...page.environments);
+        cursor = page.nextCursor ?? null;
+      } while (cursor);
       const lasts = await Promise.all(
         environments.slice(0, 100).map((env) =>
           api<{ deployments: Deployment[] }>(
-            `/v1/environments/${encodeURIComponent(env.name)}/deployments`,
+            `/v1/environments/${encodeURIComponent(env.name)}/deployments?limit=1`,
           ).then(
             (r) => r.deployments[0],
             () => undefined,
