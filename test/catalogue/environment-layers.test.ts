@@ -28,7 +28,8 @@ const request = {
 
 /** Each layer's config as the worker runs it for the environment a create stored. */
 function createdConfigs(): Record<string, Record<string, unknown>> {
-  const env = newEnvironment(body);
+  // The request has no drift schedule, so the minimum interval plays no part.
+  const env = newEnvironment(body, 0);
   return Object.fromEntries(
     (Object.entries(env.layers) as [LayerName, LayerSpec][]).map(([layer, spec]) => [
       layer,
