@@ -53,6 +53,7 @@ export function newDeployment(
     status: 'queued',
     trigger,
     ...(options.forget ? { forget: true } : {}),
+    ...(env.reviewTemplate ? { reviewTemplate: env.reviewTemplate } : {}),
     layerRuns: Object.fromEntries(layers.map((l) => [l, { status: 'pending' }])),
     createdAt: new Date().toISOString(),
   };

@@ -3,6 +3,7 @@ import { DeploymentLifecycle } from './deployment-lifecycle';
 import { EventLog } from './event-log';
 import { Maintenance } from './maintenance';
 import { redisKeys, type RedisKeys } from './redis-keys';
+import { ReviewTemplates } from './review-templates';
 import type { Settings } from './settings';
 import { Store } from './store';
 
@@ -15,6 +16,7 @@ export interface Services {
   events: EventLog;
   lifecycle: DeploymentLifecycle;
   maintenance: Maintenance;
+  reviewTemplates: ReviewTemplates;
 }
 
 interface WarnLogger {
@@ -43,6 +45,7 @@ export function createServices(
     events,
     lifecycle,
     maintenance,
+    reviewTemplates: new ReviewTemplates(redis, keys),
     async close() {
       await Promise.all([lifecycle.close(), maintenance.close()]);
       store.close();

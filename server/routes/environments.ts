@@ -12,7 +12,9 @@ import {
   PatchEnvironmentBody,
   CreateEnvironmentBody,
   CreateEnvironmentResponse,
+  EnvironmentListQuery,
   EnvironmentView,
+  matchesListQuery,
 } from '../schemas/environment';
 import { deploymentView, environmentView } from '../views';
 
@@ -61,13 +63,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       onRequest: app.authorize('read'),
       schema: {
+        querystring: EnvironmentListQuery,
         response: {
           200: Type.Object({ environments: Type.Array(EnvironmentView) }),
           ...errorResponses,
         },
       },
     },
-    async () => ({ environments: (await store.listEnvironments()).map(environmentView) }),
+    async (request) => ({
+      environments: (await store.listEnvironments())
+        .filter(matchesListQuery(request.query))
+        .map(environmentView),
+    }),
   );
 
   app.get(
