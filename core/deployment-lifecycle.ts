@@ -14,6 +14,7 @@ import {
 import { ConflictError, FencedError, NotFoundError } from './errors';
 import { EVENT_RETENTION_SECONDS, type EventKind } from './event-log';
 import { luaScript } from './lua-script';
+import { notificationsOf, outboxEntry } from './notification-events';
 import { recordDeploymentEndQuietly } from './metrics';
 import type { RedisKeys } from './redis-keys';
 
@@ -119,6 +120,7 @@ export class DeploymentLifecycle {
       k.unfinished(),
       k.deploymentCancel(d.id),
       k.environmentDeployments(d.environment),
+      k.notificationOutbox(),
     ];
   }
 
@@ -140,6 +142,9 @@ export class DeploymentLifecycle {
       const change = decide(current);
       if (!change) return { record: current, changed: false };
       const events = (change.events ?? []).flatMap(([kind, data]) => [kind, JSON.stringify(data)]);
+      const notifications = notificationsOf(change.next, create ? undefined : current).map((n) =>
+        JSON.stringify(n),
+      );
       const result = Number(
         await transitionScript.run(this.redis, this.transitionKeys(current), [
           id,
@@ -150,6 +155,8 @@ export class DeploymentLifecycle {
           change.lineScore ?? 0,
           Date.parse(current.createdAt),
           EVENT_RETENTION_SECONDS,
+          notifications.length,
+          ...notifications,
           ...events,
         ]),
       );
@@ -340,8 +347,18 @@ export class DeploymentLifecycle {
             k.events(id),
             k.eventSequence(id),
             k.deploymentCancel(id),
+            k.notificationOutbox(),
           ],
-          [id, raw, JSON.stringify(next), token, LEASE_MS, 'deployment', JSON.stringify(event)],
+          [
+            id,
+            raw,
+            JSON.stringify(next),
+            token,
+            LEASE_MS,
+            resumed ? '' : JSON.stringify(outboxEntry('deployment.started', next)),
+            'deployment',
+            JSON.stringify(event),
+          ],
         ),
       );
       if (result === -2) return { kind: 'wait' };

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { DeploymentLifecycle } from './deployment-lifecycle';
 import { EventLog } from './event-log';
 import { Maintenance } from './maintenance';
+import { NotificationSubscriptions } from './notification-subscriptions';
 import { redisKeys, type RedisKeys } from './redis-keys';
 import { ReviewTemplates } from './review-templates';
 import type { Settings } from './settings';
@@ -17,6 +18,7 @@ export interface Services {
   lifecycle: DeploymentLifecycle;
   maintenance: Maintenance;
   reviewTemplates: ReviewTemplates;
+  subscriptions: NotificationSubscriptions;
 }
 
 interface WarnLogger {
@@ -46,6 +48,7 @@ export function createServices(
     lifecycle,
     maintenance,
     reviewTemplates: new ReviewTemplates(redis, keys),
+    subscriptions: new NotificationSubscriptions(redis, keys, settings.bundleKey),
     async close() {
       await Promise.all([lifecycle.close(), maintenance.close()]);
       store.close();

@@ -40,6 +40,14 @@ export interface Settings {
   bucketsDir: string;
   /** How this worker names itself on the deployments it runs (default `<hostname>:<pid>`). */
   workerId: string;
+  /** How long one notification delivery may take before it counts as failed. */
+  notificationTimeoutMs: number;
+  /** Attempts at one notification delivery before it is given up. */
+  notificationAttempts: number;
+  /** Wait before the first retry of a delivery; each further retry waits twice as long. */
+  notificationBackoffMs: number;
+  /** The longest wait between two attempts at a delivery. */
+  notificationBackoffMaxMs: number;
 }
 
 export class SettingsError extends Error {
@@ -128,6 +136,19 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
       `STRATA_ALLOW_SELF_APPROVAL must be true or false, got "${env.STRATA_ALLOW_SELF_APPROVAL}"`,
     );
   }
+  const duration = (variable: string, fallback: string): number => {
+    try {
+      return durationMs(env[variable] ?? fallback);
+    } catch (error) {
+      throw new SettingsError(`${variable}: ${(error as Error).message}`);
+    }
+  };
+  const notificationAttempts = Number(env.STRATA_NOTIFY_ATTEMPTS ?? 8);
+  if (!Number.isInteger(notificationAttempts) || notificationAttempts < 1) {
+    throw new SettingsError(
+      `STRATA_NOTIFY_ATTEMPTS must be a whole number of at least 1, got "${env.STRATA_NOTIFY_ATTEMPTS}"`,
+    );
+  }
   const stateDir = path.join(dataDir, 'state');
   if (!env.PULUMI_BACKEND_URL) fs.mkdirSync(stateDir, { recursive: true });
   const backendProblem = env.PULUMI_BACKEND_URL && backendUrlProblem(env.PULUMI_BACKEND_URL);
@@ -153,5 +174,9 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     allowSelfApproval: selfApproval === 'true',
     bucketsDir: path.resolve(env.STRATA_BUCKETS_DIR ?? path.join(dataDir, 'buckets')),
     workerId: env.STRATA_WORKER_ID ?? `${os.hostname()}:${process.pid}`,
+    notificationTimeoutMs: duration('STRATA_NOTIFY_TIMEOUT', '10s'),
+    notificationAttempts,
+    notificationBackoffMs: duration('STRATA_NOTIFY_BACKOFF', '2s'),
+    notificationBackoffMaxMs: duration('STRATA_NOTIFY_BACKOFF_MAX', '10m'),
   };
 }

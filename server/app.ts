@@ -13,6 +13,7 @@ import catalogueRoutes from './routes/catalogue';
 import deploymentRoutes from './routes/deployments';
 import environmentRoutes from './routes/environments';
 import healthRoutes from './routes/health';
+import notificationRoutes from './routes/notifications';
 import reviewTemplateRoutes from './routes/review-templates';
 import sessionRoutes from './routes/session';
 import webhookRoutes from './routes/webhooks';
@@ -55,6 +56,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(deploymentRoutes);
   await app.register(bundleRoutes);
   await app.register(reviewTemplateRoutes);
+  await app.register(notificationRoutes);
   await app.register(webhookRoutes);
   await app.register(sessionRoutes);
   await app.register(metrics);
