@@ -88,11 +88,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/v1/notifications/:id',
     {
       onRequest: app.authorize('admin'),
-      schema: { params: SubscriptionParams, response: { 204: Type.Null(), ...errorResponses } },
+      schema: {
+        params: SubscriptionParams,
+        response: { 200: SubscriptionView, ...errorResponses },
+      },
     },
-    async (request, reply) => {
-      await subscriptions.delete(request.params.id);
-      return reply.status(204).send(null);
+    async (request) => {
+      const subscription = await subscriptions.require(request.params.id);
+      await subscriptions.delete(subscription.id);
+      return subscription;
     },
   );
 

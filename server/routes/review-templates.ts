@@ -27,7 +27,12 @@ function templateRecord(name: string, fields: Fields, createdAt: string): Review
   const namePattern = fields.namePattern ?? DEFAULT_NAME_PATTERN;
   const problem = namePatternProblem(namePattern);
   if (problem) throw new BadRequestError(problem);
-  const sample = reviewEnvironmentName(namePattern, `${'o'.repeat(39)}/${'r'.repeat(100)}`, 99999);
+  let sample: string;
+  try {
+    sample = reviewEnvironmentName(namePattern, `${'o'.repeat(39)}/${'r'.repeat(100)}`, 99999);
+  } catch (error) {
+    throw new BadRequestError(`body.namePattern: ${(error as Error).message}`);
+  }
   newEnvironment({
     name: sample,
     ...(fields.blueprint !== undefined ? { blueprint: fields.blueprint } : {}),
@@ -120,11 +125,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/v1/review-templates/:name',
     {
       onRequest: app.authorize('deploy'),
-      schema: { params: TemplateNameParams, response: { 204: Type.Null(), ...errorResponses } },
+      schema: {
+        params: TemplateNameParams,
+        response: { 200: ReviewTemplateView, ...errorResponses },
+      },
     },
-    async (request, reply) => {
-      await reviewTemplates.delete(request.params.name);
-      return reply.status(204).send(null);
+    async (request) => {
+      const template = await reviewTemplates.require(request.params.name);
+      await reviewTemplates.delete(template.name);
+      return template;
     },
   );
 };
