@@ -14,6 +14,7 @@ import {
 import { ConflictError, FencedError, NotFoundError } from './errors';
 import { EVENT_RETENTION_SECONDS, type EventKind } from './event-log';
 import { luaScript } from './lua-script';
+import { notificationsOf, outboxEntry } from './notification-events';
 import { recordDeploymentEndQuietly } from './metrics';
 import type { RedisKeys } from './redis-keys';
 
@@ -65,6 +66,7 @@ export function newDeployment(
     status: 'queued',
     trigger,
     ...(options.forget ? { forget: true } : {}),
+    ...(env.reviewTemplate ? { reviewTemplate: env.reviewTemplate } : {}),
     layerRuns: Object.fromEntries(layers.map((l) => [l, { status: 'pending' }])),
     createdAt: new Date().toISOString(),
   };
@@ -131,6 +133,7 @@ export class DeploymentLifecycle {
       k.unfinished(),
       k.deploymentCancel(d.id),
       k.environmentDeployments(d.environment),
+      k.notificationOutbox(),
     ];
   }
 
@@ -152,6 +155,9 @@ export class DeploymentLifecycle {
       const change = decide(current);
       if (!change) return { record: current, changed: false };
       const events = (change.events ?? []).flatMap(([kind, data]) => [kind, JSON.stringify(data)]);
+      const notifications = notificationsOf(change.next, create ? undefined : current).map((n) =>
+        JSON.stringify(n),
+      );
       const result = Number(
         await transitionScript.run(this.redis, this.transitionKeys(current), [
           id,
@@ -163,6 +169,8 @@ export class DeploymentLifecycle {
           Date.parse(current.createdAt),
           // An ended deployment's stream expires with the retention age, whatever else happens.
           Math.ceil(this.retention.maxAgeMs / 1000),
+          notifications.length,
+          ...notifications,
           ...events,
         ]),
       );
@@ -358,8 +366,18 @@ export class DeploymentLifecycle {
             k.events(id),
             k.eventSequence(id),
             k.deploymentCancel(id),
+            k.notificationOutbox(),
           ],
-          [id, raw, JSON.stringify(next), token, LEASE_MS, 'deployment', JSON.stringify(event)],
+          [
+            id,
+            raw,
+            JSON.stringify(next),
+            token,
+            LEASE_MS,
+            resumed ? '' : JSON.stringify(outboxEntry('deployment.started', next)),
+            'deployment',
+            JSON.stringify(event),
+          ],
         ),
       );
       if (result === -2) return { kind: 'wait' };

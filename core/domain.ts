@@ -57,6 +57,8 @@ export interface Trigger {
   repository?: string;
   branch?: string;
   commit?: string;
+  /** The pull request a review environment's deployment was asked for by. */
+  pullRequest?: number;
 }
 
 /** A resource step a preview announced: what an approval approves. */
@@ -129,6 +131,10 @@ export interface EnvironmentRecord {
   /** What the last drift check found, per resource. */
   driftedResources?: { layer: LayerName; urn: string; op: string; diffs?: string[] }[];
   driftCheckedAt?: string;
+  /** The pull request a review environment previews, as `<owner>/<repo>#<number>`. */
+  reviewOf?: string;
+  /** The review template it was created from. */
+  reviewTemplate?: string;
   status: 'provisioning' | 'ready' | 'failed' | 'destroying' | 'destroyed';
   layerStates: Partial<Record<LayerName, LayerState>>;
   drift?: boolean;
@@ -157,6 +163,8 @@ export interface DeploymentRecord {
   layers: LayerName[];
   status: DeploymentStatus;
   trigger: Trigger;
+  /** The review template of its environment, kept here so notifications outlive a forget. */
+  reviewTemplate?: string;
   /** Whole-environment destroy that forgets the environment once done. */
   forget?: boolean;
   approval?: Approval;

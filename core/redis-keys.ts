@@ -39,6 +39,23 @@ export function redisKeys(namespace: string) {
     /** Environments whose `source` is this repository and branch (GitHub repos are case-insensitive). */
     source: (repo: string, branch: string) => `${ns}:source:${repo.toLowerCase()}@${branch}`,
     githubDelivery: (id: string) => `${ns}:github-delivery:${id}`,
+    reviewTemplate: (name: string) => `${ns}:review-template:${name}`,
+    reviewTemplates: () => `${ns}:review-templates`,
+    /**
+     * Set when a pull request is closed: an `opened` delivered after it (GitHub does not promise
+     * order) creates nothing, and a create that overlapped the close destroys what it made.
+     */
+    reviewClosed: (reviewOf: string) => `${ns}:review-closed:${reviewOf.toLowerCase()}`,
+    /** Notification events written in the same step as the transition that caused them. */
+    notificationOutbox: () => `${ns}:notify:outbox`,
+    /** Lease of the worker draining the outbox: one at a time keeps the fan-out in order. */
+    notificationDrainer: () => `${ns}:notify:drainer`,
+    notification: (id: string) => `${ns}:notify:sub:${id}`,
+    notifications: () => `${ns}:notify:subs`,
+    /** Undelivered events of one deployment to one subscription, by sequence: sent head first. */
+    notificationLine: (subscription: string, deployment: string) =>
+      `${ns}:notify:line:${subscription}:${deployment}`,
+    notificationDeliveries: (id: string) => `${ns}:notify:sub:${id}:deliveries`,
     cancelChannel: () => `${ns}:cancel`,
     /** Prefix of the request counters of the rate limit (per token, per client address). */
     rateLimit: () => `${ns}:rate-limit:`,

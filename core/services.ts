@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import { DeploymentLifecycle } from './deployment-lifecycle';
 import { EventLog } from './event-log';
 import { Maintenance } from './maintenance';
+import { NotificationSubscriptions } from './notification-subscriptions';
 import { redisKeys, type RedisKeys } from './redis-keys';
+import { ReviewTemplates } from './review-templates';
 import type { Settings } from './settings';
 import { Store } from './store';
 
@@ -15,6 +17,8 @@ export interface Services {
   events: EventLog;
   lifecycle: DeploymentLifecycle;
   maintenance: Maintenance;
+  reviewTemplates: ReviewTemplates;
+  subscriptions: NotificationSubscriptions;
 }
 
 interface WarnLogger {
@@ -46,6 +50,8 @@ export function createServices(
     events,
     lifecycle,
     maintenance,
+    reviewTemplates: new ReviewTemplates(redis, keys),
+    subscriptions: new NotificationSubscriptions(redis, keys, settings.bundleKey),
     async close() {
       await Promise.all([lifecycle.close(), maintenance.close()]);
       store.close();

@@ -61,6 +61,14 @@ export interface Settings {
   sseMaxStreams: number;
   /** Concurrent event streams one token may hold open on one API process. */
   sseMaxStreamsPerToken: number;
+  /** How long one notification delivery may take before it counts as failed. */
+  notificationTimeoutMs: number;
+  /** Attempts at one notification delivery before it is given up. */
+  notificationAttempts: number;
+  /** Wait before the first retry of a delivery; each further retry waits twice as long. */
+  notificationBackoffMs: number;
+  /** The longest wait between two attempts at a delivery. */
+  notificationBackoffMaxMs: number;
 }
 
 export class SettingsError extends Error {
@@ -211,5 +219,9 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     driftMinIntervalMs: duration(env, 'STRATA_DRIFT_MIN_INTERVAL', '5m'),
     sseMaxStreams: wholeNumber(env, 'STRATA_SSE_MAX_STREAMS', 1000),
     sseMaxStreamsPerToken: wholeNumber(env, 'STRATA_SSE_MAX_STREAMS_PER_TOKEN', 100),
+    notificationTimeoutMs: duration(env, 'STRATA_NOTIFY_TIMEOUT', '10s'),
+    notificationAttempts: wholeNumber(env, 'STRATA_NOTIFY_ATTEMPTS', 8),
+    notificationBackoffMs: duration(env, 'STRATA_NOTIFY_BACKOFF', '2s'),
+    notificationBackoffMaxMs: duration(env, 'STRATA_NOTIFY_BACKOFF_MAX', '10m'),
   };
 }

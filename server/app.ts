@@ -16,6 +16,8 @@ import catalogueRoutes from './routes/catalogue';
 import deploymentRoutes from './routes/deployments';
 import environmentRoutes from './routes/environments';
 import healthRoutes from './routes/health';
+import notificationRoutes from './routes/notifications';
+import reviewTemplateRoutes from './routes/review-templates';
 import sessionRoutes from './routes/session';
 import webhookRoutes from './routes/webhooks';
 
@@ -60,6 +62,8 @@ export async function buildApp(options: AppOptions) {
   await app.register(environmentRoutes);
   await app.register(deploymentRoutes);
   await app.register(bundleRoutes);
+  await app.register(reviewTemplateRoutes);
+  await app.register(notificationRoutes);
   await app.register(webhookRoutes);
   await app.register(sessionRoutes);
   await app.register(metrics);

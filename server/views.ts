@@ -26,7 +26,7 @@ export function environmentView(env: EnvironmentRecord) {
 
 /** A deployment as the API shows it, with its place in line while it waits. */
 export async function deploymentView(lifecycle: DeploymentLifecycle, deployment: DeploymentRecord) {
-  const { forget: _forget, job: _job, ...rest } = deployment;
+  const { forget: _forget, job: _job, reviewTemplate: _template, ...rest } = deployment;
   const queuePosition = await lifecycle.queuePosition(deployment);
   return { ...rest, ...(queuePosition !== undefined ? { queuePosition } : {}) };
 }

@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DeployJobData } from '../core/deployment-lifecycle';
@@ -6,11 +6,14 @@ import { checkBackend } from '../core/backend-check';
 import { redactUrl } from '../core/backend-url';
 import { claimInstallation } from '../core/installation';
 import type { MaintenanceJob } from '../core/maintenance';
+import { notificationQueueName, type NotifyJobData } from '../core/notification-events';
 import { createServices } from '../core/services';
 import type { Settings } from '../core/settings';
 import type { WorkerContext } from './context';
 import { deployProcessor } from './processors/deploy';
 import { maintenanceProcessor } from './processors/maintenance';
+import { notifyBackoff, notifyProcessor } from './processors/notify';
+import { NotificationDrainer } from './notification-drainer';
 import { Reconciler } from './reconciler';
 
 export interface WorkerOptions {
@@ -78,7 +81,36 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   maintenanceWorker.on('error', (error) =>
     logger.error({ err: error }, 'maintenance worker error'),
   );
-  await Promise.all([worker.waitUntilReady(), maintenanceWorker.waitUntilReady()]);
+  // Deliveries run on their own queue and workers: a slow receiver never holds up a deployment.
+  const notifyQueueName = notificationQueueName(lifecycle.queueName);
+  const notifyQueue = new Queue<NotifyJobData>(notifyQueueName, { connection: redis });
+  notifyQueue.on('error', (error) => logger.warn({ err: error }, 'notification queue error'));
+  const notifyWorker = new Worker<NotifyJobData>(notifyQueueName, notifyProcessor(context), {
+    connection: redis,
+    concurrency: 8,
+    settings: { backoffStrategy: notifyBackoff(settings) },
+  });
+  notifyWorker.on('failed', (job, error) => {
+    logger.warn(
+      { err: error, subscription: job?.data.subscription, event: job?.data.notification.event },
+      'notification delivery failed',
+    );
+  });
+  notifyWorker.on('error', (error) => logger.error({ err: error }, 'notification worker error'));
+  const drainer = new NotificationDrainer(
+    redis,
+    keys,
+    services.subscriptions,
+    notifyQueue,
+    settings,
+    logger,
+  );
+  drainer.start();
+  await Promise.all([
+    worker.waitUntilReady(),
+    maintenanceWorker.waitUntilReady(),
+    notifyWorker.waitUntilReady(),
+  ]);
   // Said at start rather than at the first deployment; the backend may still come up later.
   const backend = await checkBackend(settings.backendUrl, {
     PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
@@ -105,7 +137,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       // Running deployments stop their engines and are left to resume elsewhere (or here,
       // after a restart): a worker going away is not a reason for them to fail.
       for (const lease of context.running.values()) lease.interrupt();
-      await Promise.all([worker.close(), maintenanceWorker.close()]);
+      await drainer.close();
+      await Promise.all([worker.close(), maintenanceWorker.close(), notifyWorker.close()]);
+      await notifyQueue.close();
       await closeServices();
       subscriber.disconnect();
       await redis.quit();

@@ -4,11 +4,12 @@
 -- always out of the line, its environment released and its stream ended.
 --
 -- KEYS: 1 record, 2 line, 3 current, 4 lease, 5 stream, 6 sequence, 7 awaiting, 8 unfinished,
---       9 cancel request, 10 environment's history
+--       9 cancel request, 10 environment's history, 11 notification outbox
 -- ARGV: 1 deployment id, 2 record as read ('' when it must not exist yet), 3 new record,
 --       4 fencing token ('' when the caller holds no lease), 5 operations (letters below),
 --       6 line score, 7 history score, 8 stream retention in seconds,
---       9.. event kind and data pairs to append
+--       9 how many notifications follow (n), 10..9+n notifications for the outbox,
+--       10+n.. event kind and data pairs to append
 -- Operations: C created (history, unfinished), J join the line, W held for approval,
 --   w no longer held, X ended
 -- A caller without a token (an API process, the reconciler) never writes over a deployment that
@@ -47,7 +48,12 @@ if has('X') then
   redis.call('SREM', KEYS[8], id)
   redis.call('DEL', KEYS[9])
 end
-for i = 9, #ARGV, 2 do
+-- Notifications are written with the transition, so none is lost to a process dying after it.
+local notifications = tonumber(ARGV[9])
+for i = 10, 9 + notifications do
+  redis.call('XADD', KEYS[11], '*', 'n', ARGV[i])
+end
+for i = 10 + notifications, #ARGV, 2 do
   local seq = redis.call('INCR', KEYS[6])
   redis.call('XADD', KEYS[5], '0-' .. seq, 'kind', ARGV[i], 'data', ARGV[i + 1])
 end

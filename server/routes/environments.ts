@@ -12,7 +12,9 @@ import {
   PatchEnvironmentBody,
   CreateEnvironmentBody,
   CreateEnvironmentResponse,
+  EnvironmentListQuery,
   EnvironmentView,
+  matchesListQuery,
 } from '../schemas/environment';
 import { nextCursor, NextCursor, PageQuery, pageRequest } from '../pagination';
 import { deploymentView, environmentView } from '../views';
@@ -62,7 +64,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       onRequest: app.authorize('read'),
       schema: {
-        querystring: PageQuery,
+        querystring: Type.Object({ ...PageQuery.properties, ...EnvironmentListQuery.properties }),
         response: {
           200: Type.Object({ environments: Type.Array(EnvironmentView), nextCursor: NextCursor }),
           ...errorResponses,
@@ -70,6 +72,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      if (request.query.reviewOf !== undefined) {
+        // A pull request has one review environment per template that follows its repository:
+        // a handful, all on one page.
+        const matches = (await store.listEnvironments()).filter(matchesListQuery(request.query));
+        return { environments: matches.map(environmentView), nextCursor: null };
+      }
       const { limit, after } = pageRequest(request.query);
       const page = await store.pageEnvironments(limit, after);
       return { environments: page.items.map(environmentView), nextCursor: nextCursor(page) };

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from '../../core/errors';
 import { BadRequestError, ServiceUnavailableError, UnauthorizedError } from '../errors';
 import { ErrorResponse } from '../schemas/common';
 import { DeploymentView } from '../schemas/deployment';
+import { ReviewEnvironments, type PullRequest, type PullRequestPayload } from '../review-intake';
 import { deploymentView } from '../views';
 
 /** GitHub lets a delivery be redelivered for a few days; remember ids a week. */
@@ -36,13 +37,13 @@ interface PushPayload {
 }
 
 /** GitHub sends JSON, or `payload=<json>` when the hook is set to form encoding. */
-function parsePayload(raw: Buffer, contentType: string | undefined): PushPayload {
+function parsePayload<T>(raw: Buffer, contentType: string | undefined): T {
   const text = raw.toString('utf8');
   try {
     if (contentType?.startsWith('application/x-www-form-urlencoded')) {
-      return JSON.parse(new URLSearchParams(text).get('payload') ?? '') as PushPayload;
+      return JSON.parse(new URLSearchParams(text).get('payload') ?? '') as T;
     }
-    return JSON.parse(text) as PushPayload;
+    return JSON.parse(text) as T;
   } catch {
     throw new BadRequestError(
       'the payload is not JSON: set the webhook content type to application/json',
@@ -50,8 +51,39 @@ function parsePayload(raw: Buffer, contentType: string | undefined): PushPayload
   }
 }
 
+/** The pull request a delivery is about; a 400 for a payload that is not one. */
+function pullRequestOf(payload: PullRequestPayload): PullRequest {
+  const repository = payload.repository?.full_name;
+  const number = payload.number ?? payload.pull_request?.number;
+  if (
+    typeof repository !== 'string' ||
+    !Number.isSafeInteger(number) ||
+    typeof payload.action !== 'string'
+  ) {
+    throw new BadRequestError(
+      'pull_request payload without repository.full_name, number or action',
+    );
+  }
+  const pr = payload.pull_request;
+  // A deleted fork has no head repository: still a fork.
+  const head = pr?.head?.repo?.full_name;
+  const base = pr?.base?.repo?.full_name ?? repository;
+  return {
+    repository,
+    number: number as number,
+    action: payload.action,
+    ...(typeof pr?.head?.sha === 'string' ? { headSha: pr.head.sha } : {}),
+    ...(typeof pr?.head?.ref === 'string' ? { headRef: pr.head.ref } : {}),
+    fromFork: typeof head !== 'string' || head.toLowerCase() !== base.toLowerCase(),
+    labels: (pr?.labels ?? []).flatMap((l) => (typeof l.name === 'string' ? [l.name] : [])),
+    ...(typeof payload.label?.name === 'string' ? { label: payload.label.name } : {}),
+    ...(typeof payload.sender?.login === 'string' ? { sender: payload.sender.login } : {}),
+  };
+}
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, lifecycle, redis, settings, keys } = app.strata;
+  const reviews = new ReviewEnvironments(app.strata);
 
   // Signatures cover the exact bytes sent, so this plugin (and only it) keeps bodies raw.
   app.removeAllContentTypeParsers();
@@ -115,12 +147,34 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       try {
         if (event === 'ping')
           return { message: 'pong: the webhook reaches Strata', deployments: [] };
+        if (event === 'pull_request') {
+          const pr = pullRequestOf(
+            parsePayload<PullRequestPayload>(raw, request.headers['content-type']),
+          );
+          const outcomes = await reviews.handle(pr);
+          const queued = outcomes.flatMap((o) => (o.deployment ? [o.deployment] : []));
+          request.log.info(
+            {
+              delivery,
+              pullRequest: `${pr.repository}#${pr.number}`,
+              action: pr.action,
+              deployments: queued.map((d) => d.id),
+            },
+            'pull request event',
+          );
+          return reply.status(queued.length > 0 ? 202 : 200).send({
+            message:
+              outcomes.map((o) => o.message).join('; ') ||
+              `no review template follows ${pr.repository}`,
+            deployments: await Promise.all(queued.map((d) => deploymentView(lifecycle, d))),
+          });
+        }
         if (event !== 'push')
           return {
-            message: `ignored a ${event || 'untyped'} event: only push redeploys`,
+            message: `ignored a ${event || 'untyped'} event: only push and pull_request act`,
             deployments: [],
           };
-        const payload = parsePayload(raw, request.headers['content-type']);
+        const payload = parsePayload<PushPayload>(raw, request.headers['content-type']);
         const repository = payload.repository?.full_name;
         if (!repository || !payload.ref)
           throw new BadRequestError('push payload without repository.full_name or ref');

@@ -39,6 +39,7 @@ export const TriggerView = Type.Object({
   repository: Type.Optional(Type.String()),
   branch: Type.Optional(Type.String()),
   commit: Type.Optional(Type.String()),
+  pullRequest: Type.Optional(Type.Integer()),
   approvedBy: Type.Optional(Type.String()),
 });
 

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
-import { LAYERS, STAGES, TARGETS } from '../../core/domain';
+import { Type, type Static } from '@sinclair/typebox';
+import { LAYERS, STAGES, TARGETS, type EnvironmentRecord } from '../../core/domain';
 import { DeploymentView } from './deployment';
 import { EnvironmentName, FreeObject, StringEnum } from './common';
 
@@ -110,6 +110,10 @@ export const EnvironmentView = Type.Object({
     ),
   ),
   driftCheckedAt: Type.Optional(Type.String()),
+  reviewOf: Type.Optional(
+    Type.String({ description: 'the pull request it previews, as <owner>/<repo>#<number>' }),
+  ),
+  reviewTemplate: Type.Optional(Type.String()),
   driftPolicy: Type.Optional(DriftPolicy),
   config: FreeObject,
   layers: Type.Record(Type.String(), LayerView),
@@ -124,3 +128,19 @@ export const CreateEnvironmentResponse = Type.Object({
     description: 'secret URL that redeploys the environment; shown only here',
   }),
 });
+
+export const EnvironmentListQuery = Type.Object({
+  reviewOf: Type.Optional(
+    Type.String({
+      maxLength: 160,
+      pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#[0-9]{1,10}$',
+      description: 'only the review environment of this pull request, as owner/repo#number',
+    }),
+  ),
+});
+
+/** The filters of GET /v1/environments, applied to each record. */
+export const matchesListQuery =
+  (query: Static<typeof EnvironmentListQuery>) =>
+  (env: EnvironmentRecord): boolean =>
+    query.reviewOf === undefined || env.reviewOf === query.reviewOf.toLowerCase();
