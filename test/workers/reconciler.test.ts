@@ -60,13 +60,21 @@ describe('the reconciler', () => {
     const first = await createEnvironment(h, { name, layers: { storage: { target: 'local' } } });
     assert.equal(first.status, 'succeeded');
     const { lifecycle, store, redis, keys } = h.app.strata;
+    // The worker dies; a live one would take the job below before this test could begin it.
+    await worker.close();
+    worker = undefined;
     // What a dead worker leaves: a running deployment whose lease has lapsed.
     const env = await store.requireEnvironment(name);
     const d = await lifecycle.enqueue(newDeployment(env, 'refresh', { kind: 'api' }));
-    await lifecycle.queue.remove(d.id).catch(() => undefined);
+    await lifecycle.queue.remove(d.id);
     const begun = await lifecycle.begin(d.id, d.id);
     assert.equal(begun.kind, 'started');
     await redis.del(keys.environmentLease(name));
+    worker = await startWorker({
+      settings: h.settings,
+      logger: pino({ level: 'silent' }),
+      queueName: h.queueName,
+    });
     const ended = await waitForDeployment(h, d.id);
     assert.equal(ended.status, 'succeeded');
     assert.equal(ended.attempts, 2);
