@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   FINAL_STATUSES,
@@ -152,7 +152,10 @@ export class DeploymentLifecycle {
           ...events,
         ]),
       );
-      if (result === 1) return { record: change.next, changed: true };
+      if (result === 1) {
+        if (/[WX]/.test(change.ops ?? '')) await this.handOff(current.environment);
+        return { record: change.next, changed: true };
+      }
       if (result === -1) {
         throw new FencedError(
           token
@@ -399,6 +402,44 @@ export class DeploymentLifecycle {
     if (!changed) return undefined;
     await this.addJob(id, job);
     return record;
+  }
+
+  /**
+   * Gives the environment to the first deployment in its line as soon as it frees: that
+   * deployment's job waits delayed (see waitForTurn) and is moved to run now, rather than when
+   * its delay ends. Never fails the caller: the delay is the safety net.
+   */
+  async handOff(environment: string): Promise<void> {
+    try {
+      const [head] = await this.redis.zrange(this.keys.environmentQueue(environment), '0', '0');
+      if (head === undefined) return;
+      const next = await this.get(head);
+      if (next?.status !== 'queued' || !next.job) return;
+      const job = await this.queue.getJob(next.job);
+      // Only a delayed job can be promoted; one still being taken promotes itself (waitForTurn).
+      if (job && (await job.isDelayed())) await job.promote();
+    } catch {
+      // Raced with the job's own move (it ran, or it promoted itself), or Redis failed.
+    }
+  }
+
+  /**
+   * Parks the job of a deployment that is not first in its environment's line or whose
+   * environment is taken, until handOff moves it on (or `retryMs` pass, should nothing free the
+   * environment through a transition, as when the reconciler repairs a slot). The caller then
+   * throws BullMQ's DelayedError.
+   */
+  async waitForTurn(job: Job<DeployJobData>, token: string | undefined, retryMs: number) {
+    await job.moveToDelayed(Date.now() + retryMs, token);
+    // The environment may have freed between begin() and the move, when handOff found this job
+    // still active and left it: it was not promoted, so it promotes itself.
+    const record = await this.get(job.data.deploymentId);
+    if (!record || record.status !== 'queued') return;
+    const [current, [head]] = await Promise.all([
+      this.redis.get(this.keys.environmentCurrent(record.environment)),
+      this.redis.zrange(this.keys.environmentQueue(record.environment), '0', '0'),
+    ]);
+    if (current === null && head === record.id) await job.promote().catch(() => undefined);
   }
 
   /** Whether the environment's current deployment has a live attempt. */

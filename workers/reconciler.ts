@@ -130,6 +130,7 @@ export class Reconciler {
         if (!d || FINAL_STATUSES.has(d.status) || d.status === 'queued') {
           await redis.del(keys.environmentCurrent(env.name));
           logger.info({ deployment: current, environment: env.name }, 'reconciler: freed slot');
+          await lifecycle.handOff(env.name);
         }
       }
       if (env.expiresAt && env.status !== 'destroying' && (await this.expiryMissing(env))) {
