@@ -42,7 +42,7 @@ export function newDeployment(
   env: EnvironmentRecord,
   operation: Operation,
   trigger: Trigger,
-  options: { layers?: LayerName[]; forget?: boolean } = {},
+  options: { layers?: LayerName[]; forget?: boolean; refresh?: boolean } = {},
 ): DeploymentRecord {
   const layers = options.layers ?? environmentLayers(env);
   return {
@@ -53,6 +53,7 @@ export function newDeployment(
     status: 'queued',
     trigger,
     ...(options.forget ? { forget: true } : {}),
+    ...(options.refresh === false ? { refresh: false as const } : {}),
     layerRuns: Object.fromEntries(layers.map((l) => [l, { status: 'pending' }])),
     createdAt: new Date().toISOString(),
   };

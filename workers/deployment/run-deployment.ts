@@ -96,6 +96,7 @@ export async function runDeployment(
           localPostgresUrl: ctx.settings.localPostgresUrl,
           backendUrl: ctx.settings.backendUrl,
           recover: attempt.number > 1,
+          ...(deployment.refresh === false ? { refresh: false as const } : {}),
           ...expectedSteps(deployment, operation, layer),
         },
         {
@@ -178,8 +179,9 @@ export async function runDeployment(
           driftCheckedAt: new Date().toISOString(),
         }
       : {};
-  // A successful up brings the stacks back in line with the code: it clears earlier drift.
-  const repaired = operation === 'up' && status === 'succeeded';
+  // A successful up brings the stacks back in line with the code: it clears earlier drift. One
+  // that skipped the refresh never looked at the live resources, so it repaired nothing.
+  const repaired = operation === 'up' && status === 'succeeded' && deployment.refresh !== false;
   await record.environment((e) => ({
     ...e,
     ...(repaired && e.drift ? { drift: false, driftedResources: [] } : {}),

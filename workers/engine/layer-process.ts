@@ -278,16 +278,17 @@ async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
   switch (task.operation) {
     case 'up': {
       if (task.expectedSteps) {
-        const fresh = await previewSteps(stack, common);
+        const fresh = await previewSteps(stack, common, 'up', task.refresh !== false);
         const difference = planDifference(task.expectedSteps, fresh.steps);
         if (difference) throw new Error(difference);
       }
-      // Refreshing first makes `up` repair drift (a role dropped by hand is created again).
-      const result = await stack.up({ ...common, refresh: true });
+      // Refreshing first makes `up` repair drift (a role dropped by hand is created again);
+      // a deployment that asked for `"refresh": false` trades that for one engine pass less.
+      const result = await stack.up({ ...common, refresh: task.refresh !== false });
       return { changes: summary(result.summary.resourceChanges), outputs: await stack.outputs() };
     }
     case 'preview': {
-      const { changes, steps } = await previewSteps(stack, common);
+      const { changes, steps } = await previewSteps(stack, common, 'up', task.refresh !== false);
       return { changes, steps, outputs: await stack.outputs() };
     }
     case 'refresh': {
@@ -356,11 +357,12 @@ async function previewSteps(
   stack: Stack,
   common: { onEvent: (event: EngineEvent) => void; signal: AbortSignal; color: 'never' },
   of: 'up' | 'destroy' = 'up',
+  refresh = true,
 ): Promise<{ changes: ChangeSummary; steps: PlannedStep[] }> {
   const steps: PlannedStep[] = [];
   const options = {
     ...common,
-    refresh: true,
+    refresh,
     onEvent: (event: EngineEvent) => {
       const step = event.resourcePreEvent?.metadata;
       if (step && step.op !== 'same' && step.op !== 'refresh')
