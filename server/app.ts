@@ -7,7 +7,7 @@ import dashboard from './plugins/dashboard';
 import errorHandler from './plugins/error-handler';
 import metrics from './plugins/metrics';
 import openapi from './plugins/openapi';
-import requestLog from './plugins/request-log';
+import requestLog, { RequestLog } from './plugins/request-log';
 import services from './plugins/services';
 import bundleRoutes from './routes/bundle';
 import catalogueRoutes from './routes/catalogue';
@@ -38,8 +38,7 @@ export async function buildApp(options: AppOptions) {
       },
     },
     bodyLimit: 1024 * 1024,
-    // server/plugins/request-log.ts writes one line per request instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new RequestLog(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorHandler);
