@@ -9,6 +9,8 @@ import type { MaintenanceJob } from '../core/maintenance';
 import { createServices } from '../core/services';
 import type { Settings } from '../core/settings';
 import type { WorkerContext } from './context';
+import { EnginePool, engineSecrets } from './engine/engine-pool';
+import { engineEnvironment } from './engine/run-layer';
 import { deployProcessor } from './processors/deploy';
 import { maintenanceProcessor } from './processors/maintenance';
 import { Reconciler } from './reconciler';
@@ -86,6 +88,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   if (backend.problem) logger.error(backend.problem);
   await maintenance.scheduleSweep(settings.driftSchedule);
+  if (settings.engineWarm > 0) {
+    // Started once the worker is ready, so a worker that cannot start leaves none behind.
+    context.engines = new EnginePool(
+      settings.engineWarm,
+      engineEnvironment(process.env, engineSecrets(settings)),
+    );
+  }
   const reconciler = new Reconciler(context);
   await reconciler.start();
   logger.info(
@@ -107,6 +116,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       // after a restart): a worker going away is not a reason for them to fail.
       for (const lease of context.running.values()) lease.interrupt();
       await Promise.all([worker.close(), maintenanceWorker.close()]);
+      context.engines?.close();
       await closeServices();
       subscriber.disconnect();
       await redis.quit();

@@ -12,6 +12,7 @@ import { visibleOutputs } from '../../programs/bundle-entries';
 import { findLayer } from '../../programs/catalogue';
 import { resolveLayerConfig } from '../../programs/config';
 import type { WorkerContext } from '../context';
+import { engineSecrets } from '../engine/engine-pool';
 import { LayerFailedError, runLayer } from '../engine/run-layer';
 import type { LeaseKeeper } from '../lease-keeper';
 import { walkLayers, type LayerOutcome } from './graph-walk';
@@ -102,9 +103,10 @@ export async function runDeployment(
         {
           onEvent: (event) => record.engineEvent(layer, event),
           signal: lease.signal,
-          env: { PULUMI_CONFIG_PASSPHRASE: ctx.settings.passphrase },
+          env: engineSecrets(ctx.settings),
           timeoutMs: ctx.settings.layerTimeoutMs,
           lease,
+          ...(ctx.engines ? { engines: ctx.engines } : {}),
         },
       );
       if (fencedOut()) throw new FencedError('the attempt lost its environment');

@@ -1,5 +1,4 @@
-import { fork } from 'node:child_process';
-import path from 'node:path';
+import { forkEngine, type EnginePool } from './engine-pool';
 import { killTree } from './process-tree';
 import { knownSecrets, scrubText } from './secrets';
 import {
@@ -39,6 +38,8 @@ export interface RunLayerOptions {
   env?: Record<string, string>;
   timeoutMs: number;
   lease: LeaseFeed;
+  /** Engine processes started ahead of need; without it each operation starts its own. */
+  engines?: EnginePool;
 }
 
 /** The CLI's error text ends with the part a user needs; the start repeats the command line. */
@@ -72,23 +73,14 @@ function human(ms: number): string {
 }
 
 /**
- * Runs one Pulumi operation in a child process, streaming its engine events. The child is the
- * leader of a process group of its own (so a signal to the worker's group does not cut it off
- * mid-step: it notices the worker is gone and stops by itself), and everything it starts is
- * killed with it.
+ * Runs one Pulumi operation in a child process of its own (see forkEngine), streaming its engine
+ * events; everything the child starts is killed with it.
  */
 export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<LayerResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'layer-process.js'), [], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: engineEnvironment(process.env, options.env),
-      detached: true,
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-8000);
-    });
-    child.stdout?.resume();
+    const env = engineEnvironment(process.env, options.env);
+    const engine = options.engines ? options.engines.take(env) : forkEngine(env);
+    const { child } = engine;
     let settled = false;
     let stopped: StopReason | undefined;
     let forceTimer: NodeJS.Timeout | undefined;
@@ -148,6 +140,7 @@ export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<Lay
     // `close` comes after the process ended and its pipes, the IPC channel included, were read
     // to the end, so a result sent just before exiting is never mistaken for a crash.
     child.on('close', (code, signal) => {
+      const stderr = engine.stderr();
       finish(
         failure(
           `the engine process ended (${signal ?? `exit ${code}`}) before reporting a result${stderr ? `: ${shorten(stderr)}` : ''}`,
