@@ -91,7 +91,10 @@ async function destroyId(strata: StrataProcesses, name: string): Promise<string>
  * the last one connected, the spread between the first and the last to receive it.
  */
 async function fanOut(strata: StrataProcesses, name: string, clients: number): Promise<number[]> {
-  const id = await strata.deploy(name, { operation: 'up' });
+  // The followed deployment waits behind another, so its clients are all connected before its
+  // events begin, however long a thousand connections take.
+  const ahead = await strata.deploy(name, { operation: 'up' });
+  const id = await strata.deploy(name, { operation: 'refresh' });
   const arrivals = new Map<string, number[]>();
   let connectedAt = 0;
   const readers = Array.from({ length: clients }, async () => {
@@ -116,6 +119,7 @@ async function fanOut(strata: StrataProcesses, name: string, clients: number): P
     }
   });
   await Promise.all(readers);
+  await strata.waitFor(ahead);
   return [...arrivals.values()]
     .filter((times) => times.length === clients && Math.min(...times) > connectedAt)
     .map((times) => Math.max(...times) - Math.min(...times));
