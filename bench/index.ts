@@ -313,13 +313,15 @@ async function rss(results: string[]): Promise<void> {
     await Promise.all(
       names.map(async (n) => strata.waitFor(await strata.create({ name: n, layers: STORAGE }))),
     );
-    let done = 0;
+    let begun = 0;
+    let finished = 0;
     await Promise.all(
       names.map(async (n) => {
-        while (done < operations) {
-          done++;
+        while (begun < operations) {
+          begun++;
           await strata.waitFor(await strata.deploy(n, { operation: 'refresh' }));
-          if (done === Math.ceil(operations / 10) && Number.isNaN(early))
+          finished++;
+          if (Number.isNaN(early) && finished >= Math.ceil(operations / 10))
             early = rssKb(strata.worker?.pid ?? 0);
         }
       }),

@@ -412,8 +412,12 @@ export class DeploymentLifecycle {
    */
   async handOff(environment: string): Promise<void> {
     try {
-      const [head] = await this.redis.zrange(this.keys.environmentQueue(environment), '0', '0');
-      if (head === undefined) return;
+      const [held, [head]] = await Promise.all([
+        this.redis.exists(this.keys.environmentCurrent(environment)),
+        this.redis.zrange(this.keys.environmentQueue(environment), '0', '0'),
+      ]);
+      // A waiting deployment that ended freed nothing while another one holds the environment.
+      if (held === 1 || head === undefined) return;
       const next = await this.get(head);
       if (next?.status !== 'queued' || !next.job) return;
       const job = await this.queue.getJob(next.job);
