@@ -1,137 +1,356 @@
 /**
- * Figures a platform team asks about, measured on this machine against real Redis, PostgreSQL
- * and the pulumi CLI. Prints numbers; never passes or fails on time.
+ * `npm run bench`: Strata measured beside the bare engine on this machine, in one run, so the
+ * ratios stay comparable on a noisy machine. Prints numbers; never passes or fails on time.
+ *
+ * `npm run bench -- --only <parts>` runs some parts: table, handoff, throughput, rss (the
+ * default, together), and lifecycle, recovery, multi-machine (only when named).
  */
-import {
-  createEnvironment,
-  startHarness,
-  uniqueName,
-  waitForDeployment,
-  type Harness,
-} from '../test/helpers/harness';
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LayerName } from '../core/domain';
+import { redisKeys } from '../core/redis-keys';
+import { uniqueName } from '../test/helpers/harness';
+import { pause, StrataProcesses } from '../test/helpers/servers';
+import { measureBareEngine, type LayerFigures } from './bare-engine';
+import { measureLifecycle, summary } from './lifecycle';
+import { requestRate } from './load';
 import { measureMultiMachine } from './multi-machine';
 import { measureRecovery } from './recovery';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const LAYERS = { data: { target: 'local' }, storage: { target: 'local' } };
+const STORAGE = { storage: { target: 'local' } };
+const DEFAULT_PARTS = ['table', 'handoff', 'throughput', 'rss'];
 
-function summary(label: string, values: number[]): void {
+const median = (values: number[]): number => {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+const quantile = (values: number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+};
+const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+
+/** One line of the table: figure, bare engine, Strata, ratio, goal. */
+function row(figure: string, bare: string, strata: string, compared: string, goal: string): void {
   console.log(
-    `${label.padEnd(48)} median ${String(Math.round(median)).padStart(6)} ms   min ${Math.round(sorted[0] ?? NaN)}   max ${Math.round(sorted.at(-1) ?? NaN)}   (n=${values.length})`,
+    `${figure.padEnd(44)} ${bare.padEnd(26)} ${strata.padEnd(26)} ${compared.padEnd(10)} ${goal}`,
   );
 }
 
-async function post(
-  h: Harness,
-  path: string,
-  json?: unknown,
-): Promise<{ id: string; status: string }> {
-  const r = await h.api(path, { method: 'POST', ...(json ? { json } : {}) });
-  return (await r.json()) as { id: string; status: string };
+/** Reads a deployment's SSE stream; resolves at `event: end` with each event's arrival time. */
+async function follow(
+  strata: StrataProcesses,
+  id: string,
+): Promise<{ kind: string; at: number }[]> {
+  const response = await strata.api(`/v1/deployments/${id}/events`);
+  const events: { kind: string; at: number }[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let at: number;
+    while ((at = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, at);
+      buffer = buffer.slice(at + 2);
+      const kind = /^event: (.*)$/m.exec(block)?.[1];
+      if (!kind) continue;
+      events.push({ kind, at: performance.now() });
+      if (kind === 'end') return events;
+    }
+  }
+  return events;
 }
 
-async function destroy(h: Harness, name: string): Promise<number> {
-  const started = Date.now();
-  const r = await h.api(`/v1/environments/${name}`, { method: 'DELETE' });
-  await waitForDeployment(h, ((await r.json()) as { id: string }).id);
-  return Date.now() - started;
+/** Times an operation from its request to the end of its stream, and to its first engine event. */
+async function timed(
+  strata: StrataProcesses,
+  request: () => Promise<string>,
+): Promise<{ ms: number; firstEvent: number }> {
+  const started = performance.now();
+  const id = await request();
+  const events = await follow(strata, id);
+  const first = events.find((e) => e.kind === 'engine');
+  return { ms: performance.now() - started, firstEvent: (first?.at ?? NaN) - started };
 }
 
-async function main(): Promise<void> {
-  const h = await startHarness();
-  const ups: number[] = [];
-  const destroys: number[] = [];
+async function created(strata: StrataProcesses, name: string): Promise<string> {
+  return strata.create({ name, layers: LAYERS });
+}
+
+async function destroyId(strata: StrataProcesses, name: string): Promise<string> {
+  const r = await strata.api(`/v1/environments/${name}`, { method: 'DELETE' });
+  return ((await r.json()) as { id: string }).id;
+}
+
+/**
+ * SSE fan-out: `clients` followers of one deployment; for each event that reached them all after
+ * the last one connected, the spread between the first and the last to receive it.
+ */
+async function fanOut(strata: StrataProcesses, name: string, clients: number): Promise<number[]> {
+  // The followed deployment waits behind another, so its clients are all connected before its
+  // events begin, however long a thousand connections take.
+  const ahead = await strata.deploy(name, { operation: 'up' });
+  const id = await strata.deploy(name, { operation: 'refresh' });
+  const arrivals = new Map<string, number[]>();
+  let connectedAt = 0;
+  const readers = Array.from({ length: clients }, async () => {
+    const response = await strata.api(`/v1/deployments/${id}/events`);
+    connectedAt = Math.max(connectedAt, performance.now());
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      const now = performance.now();
+      buffer += decoder.decode(chunk, { stream: true });
+      let at: number;
+      while ((at = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, at);
+        buffer = buffer.slice(at + 2);
+        const eventId = /^id: (.*)$/m.exec(block)?.[1];
+        if (eventId === undefined) continue;
+        const list = arrivals.get(eventId) ?? [];
+        list.push(now);
+        arrivals.set(eventId, list);
+        if (/^event: end$/m.test(block)) return;
+      }
+    }
+  });
+  await Promise.all(readers);
+  await strata.waitFor(ahead);
+  return [...arrivals.values()]
+    .filter((times) => times.length === clients && Math.min(...times) > connectedAt)
+    .map((times) => Math.max(...times) - Math.min(...times));
+}
+
+/**
+ * Strata's processes as a fresh start leaves them: the worker may still be starting when the API
+ * answers. One deployment run first makes the figures those of a running installation.
+ */
+async function started(): Promise<StrataProcesses> {
+  const strata = await StrataProcesses.start({ env: { LOG_LEVEL: 'warn' } });
+  await strata.waitFor(await strata.create({ name: uniqueName('bench-warm'), layers: STORAGE }));
+  return strata;
+}
+
+function rssKb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+async function table(results: string[]): Promise<void> {
+  const bare: Record<LayerName, LayerFigures>[] = [];
+  for (let run = 0; run < RUNS; run++) bare.push(await measureBareEngine());
+  const layerMedian = (layer: LayerName, f: keyof LayerFigures): number =>
+    median(bare.map((b) => b[layer][f]));
+  const slowest = (f: keyof LayerFigures): number =>
+    Math.max(layerMedian('data', f), layerMedian('storage', f));
+  const sequence = (f: keyof LayerFigures): number =>
+    layerMedian('data', f) + layerMedian('storage', f);
+
+  const strata = await started();
+  const ups: { ms: number; firstEvent: number }[] = [];
   const noops: number[] = [];
-  const coalesce: number[] = [];
-  const cancelQueued: number[] = [];
-  const cancelRunning: number[] = [];
-  const ttl: number[] = [];
+  const destroys: number[] = [];
+  let sse200: number[] = [];
+  let sse1000: number[] = [];
+  let envRate = { rate: NaN, errors: 0 };
+  let bareRate = { rate: NaN, errors: 0 };
   try {
     for (let run = 0; run < RUNS; run++) {
       const name = uniqueName('bench');
-      let t = Date.now();
-      await createEnvironment(h, {
-        name,
-        layers: { data: { target: 'local' }, storage: { target: 'local' } },
-      });
-      ups.push(Date.now() - t);
+      ups.push(await timed(strata, () => created(strata, name)));
+      noops.push((await timed(strata, () => strata.deploy(name, { operation: 'up' }))).ms);
+      destroys.push((await timed(strata, () => destroyId(strata, name))).ms);
+    }
+    const name = uniqueName('bench-sse');
+    await strata.waitFor(await strata.create({ name, layers: STORAGE }));
+    sse200 = await fanOut(strata, name, 200);
+    sse1000 = await fanOut(strata, name, 1000);
 
-      t = Date.now();
-      await waitForDeployment(
-        h,
-        (await post(h, `/v1/environments/${name}/deployments`, { operation: 'up' })).id,
+    const token = { authorization: `Bearer ${strata.env.STRATA_API_TOKEN ?? ''}` };
+    envRate = await requestRate(`${strata.url}/v1/environments/${name}/env`, token);
+    const key = redisKeys(strata.env.STRATA_QUEUE ?? '').bundle(name);
+    const server = fork(path.join(__dirname, 'bare-env-server.js'), [key], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    try {
+      const port = await new Promise<string>((resolve) =>
+        server.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())),
       );
-      noops.push(Date.now() - t);
-
-      // Ten redeploy requests at once: how long until each is answered and the extra ones superseded.
-      t = Date.now();
-      const burst = await Promise.all(
-        Array.from({ length: 10 }, () =>
-          post(h, `/v1/environments/${name}/deployments`, { operation: 'up' }),
-        ),
-      );
-      coalesce.push(Date.now() - t);
-      await Promise.all(burst.map((d) => waitForDeployment(h, d.id)));
-
-      const running = await post(h, `/v1/environments/${name}/deployments`, { operation: 'up' });
-      const queued = await post(h, `/v1/environments/${name}/deployments`, {
-        operation: 'refresh',
-      });
-      await waitForDeployment(h, running.id, 60_000, ['running']);
-      t = Date.now();
-      await post(h, `/v1/deployments/${queued.id}/cancel`);
-      cancelQueued.push(Date.now() - t);
-      t = Date.now();
-      await post(h, `/v1/deployments/${running.id}/cancel`);
-      await waitForDeployment(h, running.id);
-      cancelRunning.push(Date.now() - t);
-
-      destroys.push(await destroy(h, name));
-
-      const short = uniqueName('bench-ttl');
-      await createEnvironment(h, {
-        name: short,
-        ttl: '3s',
-        layers: { storage: { target: 'local' } },
-      });
-      let expiresAt = '';
-      for (let i = 0; i < 50 && !expiresAt; i++) {
-        const env = (await (await h.api(`/v1/environments/${short}`)).json()) as {
-          expiresAt?: string;
-          updatedAt: string;
-        };
-        if (env.expiresAt && Date.parse(env.expiresAt) > Date.parse(env.updatedAt) - 10)
-          expiresAt = env.expiresAt;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      while ((await h.api(`/v1/environments/${short}`)).status !== 404)
-        await new Promise((r) => setTimeout(r, 50));
-      ttl.push(Date.now() - Date.parse(expiresAt));
+      bareRate = await requestRate(`http://127.0.0.1:${port}/env`, {});
+    } finally {
+      server.kill();
     }
   } finally {
-    await h.close();
+    await strata.close();
   }
-  console.log(`local target, ${RUNS} runs (data + storage layers unless noted)`);
-  summary('create + up, until succeeded', ups);
-  summary('no-op up', noops);
-  summary('destroy + forget', destroys);
-  summary('10 concurrent up requests answered (coalesced)', coalesce);
-  summary('cancel of a queued deployment', cancelQueued);
-  summary('cancel of a running deployment, until ended', cancelRunning);
-  summary('TTL expiry until gone (storage only)', ttl);
 
-  // Separate API and worker processes, as docker-compose runs them.
+  const up = median(ups.map((u) => u.ms));
+  const first = median(ups.map((u) => u.firstEvent));
+  const bareFirst = median(bare.map((b) => Math.min(b.data.firstEvent, b.storage.firstEvent)));
+  const noop = median(noops);
+  const destroy = median(destroys);
+  console.log(
+    `\nlocal target, data + storage layers, median of ${RUNS} (noisy machine: compare ratios)`,
+  );
+  row('figure', 'bare engine', 'Strata', 'ratio', 'goal');
+  row(
+    'create + up, until the stream ends',
+    `slowest ${s(slowest('up'))} (seq ${s(sequence('up'))})`,
+    s(up),
+    ratio(up, slowest('up')),
+    '<= 1.15x slowest layer',
+  );
+  row(
+    'request -> first engine event',
+    `${s(bareFirst)} after up()`,
+    `${s(first)} after POST`,
+    `+${Math.round(first - bareFirst)} ms`,
+    '<= +150 ms',
+  );
+  row(
+    'no-op up (both refresh first)',
+    `slowest ${s(slowest('noop'))}`,
+    s(noop),
+    ratio(noop, slowest('noop')),
+    '<= 1.1x',
+  );
+  row(
+    'destroy',
+    `slowest ${s(slowest('destroy'))}`,
+    s(destroy),
+    ratio(destroy, slowest('destroy')),
+    '<= 1.15x',
+  );
+  const spread = (v: number[]): string =>
+    `p50 ${Math.round(quantile(v, 0.5))} ms, p99 ${Math.round(quantile(v, 0.99))} ms (${v.length} ev)`;
+  row('SSE spread, 200 clients', '-', spread(sse200), '-', 'p99 <= 50 ms');
+  row('SSE spread, 1,000 clients', '-', spread(sse1000), '-', 'p99 <= 150 ms');
+  row(
+    'GET .../env, 20 connections',
+    `${Math.round(bareRate.rate)} req/s`,
+    `${Math.round(envRate.rate)} req/s${envRate.errors ? ` (${envRate.errors} errors)` : ''}`,
+    ratio(envRate.rate, bareRate.rate),
+    '>= 0.5x',
+  );
+  results.push(
+    `up ${ratio(up, slowest('up'))}`,
+    `first event +${Math.round(first - bareFirst)} ms`,
+    `no-op ${ratio(noop, slowest('noop'))}`,
+    `destroy ${ratio(destroy, slowest('destroy'))}`,
+    `SSE p99 ${Math.round(quantile(sse200, 0.99))}/${Math.round(quantile(sse1000, 0.99))} ms`,
+    `.env ${ratio(envRate.rate, bareRate.rate)}`,
+  );
+}
+
+/** A deployment waiting behind another on its environment: from the first's end to its start. */
+async function handoff(results: string[]): Promise<void> {
+  const strata = await StrataProcesses.start({ env: { LOG_LEVEL: 'warn' } });
+  const gaps: number[] = [];
+  try {
+    const name = uniqueName('bench-handoff');
+    await strata.waitFor(await strata.create({ name, layers: STORAGE }));
+    for (let run = 0; run < RUNS; run++) {
+      const first = await strata.deploy(name, { operation: 'refresh' });
+      const second = await strata.deploy(name, { operation: 'refresh' });
+      await strata.waitFor(second);
+      const a = (await strata.deployment(first)) as { finishedAt?: string };
+      const b = (await strata.deployment(second)) as { startedAt?: string };
+      gaps.push(Date.parse(b.startedAt ?? '') - Date.parse(a.finishedAt ?? ''));
+    }
+  } finally {
+    await strata.close();
+  }
+  console.log('');
+  summary('hand-off: first ends -> waiting one starts (goal <= 50 ms)', gaps);
+  results.push(`hand-off ${Math.round(median(gaps))} ms`);
+}
+
+/** 20 environments created at once, with one worker process and then with two. */
+async function throughput(results: string[]): Promise<void> {
+  const count = Number(process.env.BENCH_ENVIRONMENTS ?? 20);
+  const strata = await started();
+  const all = async (): Promise<number> => {
+    const started = performance.now();
+    const ids = await Promise.all(
+      Array.from({ length: count }, () =>
+        strata.create({ name: uniqueName('bench-many'), layers: STORAGE }),
+      ),
+    );
+    for (const id of ids) await strata.waitFor(id, undefined, 300_000);
+    return performance.now() - started;
+  };
+  let one = NaN;
+  let two = NaN;
+  const first = strata.worker;
+  try {
+    one = await all();
+    strata.startWorker();
+    await pause(2_000);
+    two = await all();
+  } finally {
+    first?.kill('SIGTERM');
+    await strata.close();
+  }
+  console.log(`\n${count} environments (storage layer) created at once, until all succeeded`);
+  console.log(`${'one worker process'.padEnd(48)} ${s(one)}`);
+  console.log(`${'two worker processes'.padEnd(48)} ${s(two)}`);
+  console.log(`${'throughput gain (goal >= 1.7x)'.padEnd(48)} ${ratio(one, two)}`);
+  results.push(`2 workers ${ratio(one, two)}`);
+}
+
+/** The worker's resident memory over many operations: after the first tenth, and at the end. */
+async function rss(results: string[]): Promise<void> {
+  const operations = Number(process.env.BENCH_RSS_OPERATIONS ?? 200);
+  const strata = await StrataProcesses.start({ env: { LOG_LEVEL: 'warn' } });
+  let early = NaN;
+  let late = NaN;
+  try {
+    const names = Array.from({ length: 8 }, () => uniqueName('bench-rss'));
+    await Promise.all(
+      names.map(async (n) => strata.waitFor(await strata.create({ name: n, layers: STORAGE }))),
+    );
+    let begun = 0;
+    let finished = 0;
+    await Promise.all(
+      names.map(async (n) => {
+        while (begun < operations) {
+          begun++;
+          await strata.waitFor(await strata.deploy(n, { operation: 'refresh' }));
+          finished++;
+          if (Number.isNaN(early) && finished >= Math.ceil(operations / 10))
+            early = rssKb(strata.worker?.pid ?? 0);
+        }
+      }),
+    );
+    late = rssKb(strata.worker?.pid ?? 0);
+  } finally {
+    await strata.close();
+  }
+  const drift = ((late - early) / early) * 100;
+  console.log(`\nworker RSS over ${operations} operations (refresh, 8 environments)`);
+  console.log(
+    `${'after the first tenth -> at the end'.padEnd(48)} ${Math.round(early / 1024)} MB -> ${Math.round(late / 1024)} MB   drift ${drift.toFixed(1)}% (goal <= 10%)`,
+  );
+  results.push(`RSS drift ${drift.toFixed(1)}%`);
+}
+
+async function recovery(): Promise<void> {
   const kills = Number(process.env.BENCH_KILLS ?? 5);
-  const recovery = await measureRecovery(kills);
+  const figures = await measureRecovery(kills);
   console.log(
     `\nworker killed (SIGKILL) during create + up, ${kills} trials, new worker started at once`,
   );
-  summary('baseline: the same create + up, not interrupted', recovery.uninterrupted);
-  summary('new worker started -> deployment running again', recovery.resumed);
-  summary('new worker started -> deployment ended', recovery.recovered);
-  console.log(`ended succeeded by themselves: ${recovery.endedSucceeded} of ${recovery.trials}`);
+  summary('baseline: the same create + up, not interrupted', figures.uninterrupted);
+  summary('new worker started -> deployment running again', figures.resumed);
+  summary('new worker started -> deployment ended', figures.recovered);
+  console.log(`ended succeeded by themselves: ${figures.endedSucceeded} of ${figures.trials}`);
+}
 
+async function multiMachine(): Promise<void> {
   // Workers on separate machines (network namespaces), sharing Redis and PostgreSQL state.
   const environments = Number(process.env.BENCH_ENVIRONMENTS ?? 20);
   const mm = await measureMultiMachine(environments, RUNS);
@@ -152,6 +371,21 @@ async function main(): Promise<void> {
   console.log(`\ncreate + up of the local data layer, ${RUNS} runs, one worker`);
   summary('file backend (embedded default)', mm.fileUps);
   summary('PostgreSQL backend', mm.postgresUps);
+}
+
+async function main(): Promise<void> {
+  const at = process.argv.indexOf('--only');
+  const parts = at >= 0 ? (process.argv[at + 1] ?? '').split(',') : DEFAULT_PARTS;
+  const started = performance.now();
+  const results: string[] = [];
+  if (parts.includes('table')) await table(results);
+  if (parts.includes('handoff')) await handoff(results);
+  if (parts.includes('throughput')) await throughput(results);
+  if (parts.includes('rss')) await rss(results);
+  if (parts.includes('lifecycle')) await measureLifecycle();
+  if (parts.includes('recovery')) await recovery();
+  if (parts.includes('multi-machine')) await multiMachine();
+  console.log(`\nsummary (${s(performance.now() - started)}): ${results.join(' | ')}`);
 }
 
 main().catch((error: unknown) => {

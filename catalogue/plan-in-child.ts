@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Stage } from '../core/domain';
-import { runInChild } from '../core/run-in-child';
+import { forkChild, runInChild } from '../core/run-in-child';
 import type { PlannedResource } from './offline-plan';
 
 const PLAN_TIMEOUT_MS = 180_000;
@@ -30,8 +30,10 @@ export function planInChild(blueprint: string, stage: Stage): Promise<OfflinePla
   let timer: NodeJS.Timeout | undefined;
   return runInChild<PlanReply, OfflinePlan>(
     {
-      module: path.join(__dirname, 'offline-plan-process.js'),
-      stderrTail: 2000,
+      process: forkChild({
+        module: path.join(__dirname, 'offline-plan-process.js'),
+        stderrTail: 2000,
+      }),
       onMessage: (run, reply) => {
         if (reply.plan) run.settle(undefined, reply.plan);
         else run.settle(new Error(reply.error ?? 'plan failed'));

@@ -242,18 +242,23 @@ export function program(): Command {
     .command('deploy <name> <operation>')
     .description('run an operation: up, preview, refresh, destroy or drift')
     .option('-l, --layer <layer>', 'only these layers (repeatable or comma-separated)', collect)
+    .option('--no-refresh', 'up or preview without refreshing first (drift is not repaired)')
     .option('--follow', 'follow the deployment; exit with its result')
     .addOption(progressOption())
     .action(
       async (
         name: string,
         operation: string,
-        opts: { layer?: string[]; follow?: boolean; progress?: boolean },
+        opts: { layer?: string[]; refresh: boolean; follow?: boolean; progress?: boolean },
       ) => {
         const deployment = await api().request<Deployment>(
           'POST',
           `/v1/environments/${encodeURIComponent(name)}/deployments`,
-          { operation, ...(opts.layer ? { layers: opts.layer } : {}) },
+          {
+            operation,
+            ...(opts.layer ? { layers: opts.layer } : {}),
+            ...(opts.refresh ? {} : { refresh: false }),
+          },
         );
         await afterStart(deployment, opts);
       },

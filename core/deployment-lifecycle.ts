@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   FINAL_STATUSES,
@@ -55,7 +55,7 @@ export function newDeployment(
   env: EnvironmentRecord,
   operation: Operation,
   trigger: Trigger,
-  options: { layers?: LayerName[]; forget?: boolean } = {},
+  options: { layers?: LayerName[]; forget?: boolean; refresh?: boolean } = {},
 ): DeploymentRecord {
   const layers = options.layers ?? environmentLayers(env);
   return {
@@ -67,6 +67,7 @@ export function newDeployment(
     trigger,
     ...(options.forget ? { forget: true } : {}),
     ...(env.reviewTemplate ? { reviewTemplate: env.reviewTemplate } : {}),
+    ...(options.refresh === false ? { refresh: false as const } : {}),
     layerRuns: Object.fromEntries(layers.map((l) => [l, { status: 'pending' }])),
     createdAt: new Date().toISOString(),
   };
@@ -175,6 +176,7 @@ export class DeploymentLifecycle {
         ]),
       );
       if (result === 1) {
+        if (/[WX]/.test(change.ops ?? '')) await this.handOff(current.environment);
         // Each end trims its environment's history: the work is bounded by what one
         // environment keeps, and history never grows past it between two ends.
         if (change.ops?.includes('X')) await this.trimHistoryQuietly(change.next.environment);
@@ -461,6 +463,48 @@ export class DeploymentLifecycle {
     if (!changed) return undefined;
     await this.addJob(id, job);
     return record;
+  }
+
+  /**
+   * Gives the environment to the first deployment in its line as soon as it frees: that
+   * deployment's job waits delayed (see waitForTurn) and is moved to run now, rather than when
+   * its delay ends. Never fails the caller: the delay is the safety net.
+   */
+  async handOff(environment: string): Promise<void> {
+    try {
+      const [held, [head]] = await Promise.all([
+        this.redis.exists(this.keys.environmentCurrent(environment)),
+        this.redis.zrange(this.keys.environmentQueue(environment), '0', '0'),
+      ]);
+      // A waiting deployment that ended freed nothing while another one holds the environment.
+      if (held === 1 || head === undefined) return;
+      const next = await this.get(head);
+      if (next?.status !== 'queued' || !next.job) return;
+      const job = await this.queue.getJob(next.job);
+      // Only a delayed job can be promoted; one still being taken promotes itself (waitForTurn).
+      if (job && (await job.isDelayed())) await job.promote();
+    } catch {
+      // Raced with the job's own move (it ran, or it promoted itself), or Redis failed.
+    }
+  }
+
+  /**
+   * Parks the job of a deployment that is not first in its environment's line or whose
+   * environment is taken, until handOff moves it on (or `retryMs` pass, should nothing free the
+   * environment through a transition, as when the reconciler repairs a slot). The caller then
+   * throws BullMQ's DelayedError.
+   */
+  async waitForTurn(job: Job<DeployJobData>, token: string | undefined, retryMs: number) {
+    await job.moveToDelayed(Date.now() + retryMs, token);
+    // The environment may have freed between begin() and the move, when handOff found this job
+    // still active and left it: it was not promoted, so it promotes itself.
+    const record = await this.get(job.data.deploymentId);
+    if (!record || record.status !== 'queued') return;
+    const [current, [head]] = await Promise.all([
+      this.redis.get(this.keys.environmentCurrent(record.environment)),
+      this.redis.zrange(this.keys.environmentQueue(record.environment), '0', '0'),
+    ]);
+    if (current === null && head === record.id) await job.promote().catch(() => undefined);
   }
 
   /** Whether the environment's current deployment has a live attempt. */

@@ -167,6 +167,11 @@ export interface DeploymentRecord {
   reviewTemplate?: string;
   /** Whole-environment destroy that forgets the environment once done. */
   forget?: boolean;
+  /**
+   * `false`: an `up` (or `preview`) skips the refresh it runs first, so it neither reads the
+   * live resources nor repairs drift. Absent means refresh.
+   */
+  refresh?: false;
   approval?: Approval;
   /** The deployment that replaced this one while it waited. */
   supersededBy?: string;

@@ -31,6 +31,8 @@ export interface Settings {
   layerTimeoutMs: number;
   /** Deployments one worker process runs at once. */
   workerConcurrency: number;
+  /** Engine processes a worker keeps started ahead of need (0: each operation starts its own). */
+  engineWarm: number;
   /** Whether the token that asked for a deployment may also approve it. */
   allowSelfApproval: boolean;
   /**
@@ -179,6 +181,12 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
       `STRATA_WORKER_CONCURRENCY must be a whole number of at least 1, got "${env.STRATA_WORKER_CONCURRENCY}"`,
     );
   }
+  const engineWarm = Number(env.STRATA_ENGINE_WARM ?? 2);
+  if (!Number.isInteger(engineWarm) || engineWarm < 0) {
+    throw new SettingsError(
+      `STRATA_ENGINE_WARM must be a whole number of at least 0, got "${env.STRATA_ENGINE_WARM}"`,
+    );
+  }
   const selfApproval = env.STRATA_ALLOW_SELF_APPROVAL ?? 'true';
   if (selfApproval !== 'true' && selfApproval !== 'false') {
     throw new SettingsError(
@@ -207,6 +215,7 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     driftSchedule: env.STRATA_DRIFT_SCHEDULE ?? '0 4 * * *',
     layerTimeoutMs,
     workerConcurrency,
+    engineWarm,
     allowSelfApproval: selfApproval === 'true',
     bucketsDir: path.resolve(env.STRATA_BUCKETS_DIR ?? path.join(dataDir, 'buckets')),
     workerId: env.STRATA_WORKER_ID ?? `${os.hostname()}:${process.pid}`,

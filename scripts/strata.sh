@@ -338,7 +338,8 @@ case "$command" in
   bench)
     setup
     with_servers
-    node dist/bench/index.js &
+    shift
+    node dist/bench/index.js "$@" &
     children+=($!)
     wait "${children[0]}"
     ;;

@@ -10,6 +10,7 @@ import eventHub from './plugins/event-hub';
 import metrics from './plugins/metrics';
 import openapi from './plugins/openapi';
 import rateLimit from './plugins/rate-limit';
+import requestLog, { RequestLog } from './plugins/request-log';
 import services from './plugins/services';
 import bundleRoutes from './routes/bundle';
 import catalogueRoutes from './routes/catalogue';
@@ -42,6 +43,7 @@ export async function buildApp(options: AppOptions) {
       },
     },
     bodyLimit: 1024 * 1024,
+    logController: new RequestLog(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorHandler);
@@ -52,6 +54,7 @@ export async function buildApp(options: AppOptions) {
     apiToken: options.settings.apiToken,
     tokensFile: options.settings.tokensFile,
   });
+  await app.register(requestLog);
   // Before the routes: each adds its hook (or its documentation) to every route as it is added.
   await app.register(eventHub);
   await app.register(rateLimit);

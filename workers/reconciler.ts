@@ -131,6 +131,7 @@ export class Reconciler {
         if (!d || FINAL_STATUSES.has(d.status) || d.status === 'queued') {
           await redis.del(keys.environmentCurrent(env.name));
           logger.info({ deployment: current, environment: env.name }, 'reconciler: freed slot');
+          await lifecycle.handOff(env.name);
         }
       }
       // Ends trim by count as they happen; age needs a clock, so it is trimmed here too.

@@ -10,6 +10,8 @@ import { notificationQueueName, type NotifyJobData } from '../core/notification-
 import { createServices } from '../core/services';
 import type { Settings } from '../core/settings';
 import type { WorkerContext } from './context';
+import { EnginePool, engineSecrets } from './engine/engine-pool';
+import { engineEnvironment } from './engine/run-layer';
 import { deployProcessor } from './processors/deploy';
 import { maintenanceProcessor } from './processors/maintenance';
 import { notifyBackoff, notifyProcessor } from './processors/notify';
@@ -117,6 +119,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   if (backend.problem) logger.error(backend.problem);
   await maintenance.scheduleSweep(settings.driftSchedule);
+  if (settings.engineWarm > 0) {
+    // Started once the worker is ready, so a worker that cannot start leaves none behind.
+    context.engines = new EnginePool(
+      settings.engineWarm,
+      engineEnvironment(process.env, engineSecrets(settings)),
+    );
+  }
   const reconciler = new Reconciler(context);
   await reconciler.start();
   logger.info(
@@ -140,6 +149,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await drainer.close();
       await Promise.all([worker.close(), maintenanceWorker.close(), notifyWorker.close()]);
       await notifyQueue.close();
+      context.engines?.close();
       await closeServices();
       subscriber.disconnect();
       await redis.quit();

@@ -225,15 +225,19 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           `body.layers: environment "${env.name}" has no ${missing.join(', ')} layer (it has ${present.join(', ')})`,
         );
       }
+      const { operation, refresh } = request.body;
+      if (refresh !== undefined && operation !== 'up' && operation !== 'preview') {
+        throw new BadRequestError(
+          `body.refresh: applies to up and preview only; leave it out for ${operation}`,
+        );
+      }
       if (env.status === 'destroying') {
         throw new ConflictError(`environment "${env.name}" is being destroyed`);
       }
-      const deployment = newDeployment(
-        env,
-        request.body.operation,
-        apiTrigger(request.principal?.name),
-        { layers },
-      );
+      const deployment = newDeployment(env, operation, apiTrigger(request.principal?.name), {
+        layers,
+        ...(refresh === false ? { refresh } : {}),
+      });
       await lifecycle.enqueue(deployment);
       return reply.status(202).send(await deploymentView(lifecycle, deployment));
     },

@@ -11,6 +11,12 @@ export const DeploymentRequestBody = Type.Object(
         uniqueItems: true,
       }),
     ),
+    refresh: Type.Optional(
+      Type.Boolean({
+        description:
+          'for up and preview: false skips the refresh the engine runs first (faster; drift is neither seen nor repaired). Default true',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -75,6 +81,9 @@ export const DeploymentView = Type.Object({
       rejectedBy: Type.Optional(Type.String()),
       rejectedAt: Type.Optional(Type.String()),
     }),
+  ),
+  refresh: Type.Optional(
+    Type.Boolean({ description: 'false when the deployment skips the refresh before up' }),
   ),
   supersededBy: Type.Optional(Type.String()),
   error: Type.Optional(Type.String()),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DelayedError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DeploymentLifecycle, newDeployment } from '../../core/deployment-lifecycle';
 import type { DeploymentRecord, EnvironmentRecord } from '../../core/domain';
@@ -143,5 +144,52 @@ describe('deployment lifecycle', () => {
     assert.equal(resumed.attempt.cancelRequested, true);
     assert.equal(await resumed.attempt.cancelledBy(), 'alice');
     await resumed.attempt.finish('cancelled');
+  });
+
+  it('hands the environment to the deployment waiting for it when the one before ends', async () => {
+    const env = environment();
+    const first = await lifecycle.enqueue(newDeployment(env, 'up', { kind: 'api' }));
+    const second = await lifecycle.enqueue(newDeployment(env, 'refresh', { kind: 'api' }));
+    // The first runs here, without a job; the second's job goes through a worker and waits.
+    await lifecycle.queue.remove(first.id);
+    const begun = await lifecycle.begin(first.id, first.id);
+    assert.equal(begun.kind, 'started');
+    if (begun.kind !== 'started') return;
+    const outcomes: string[] = [];
+    const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+      maxRetriesPerRequest: null,
+    });
+    const worker = new Worker(
+      queueName,
+      async (job, token) => {
+        // Earlier tests' jobs share the queue; they find their deployments ended.
+        if (job.data.deploymentId !== second.id) return;
+        const result = await lifecycle.begin(job.data.deploymentId, job.id ?? '');
+        outcomes.push(result.kind);
+        if (result.kind === 'wait') {
+          // Far longer than the test runs: only a hand-off can bring the job back.
+          await lifecycle.waitForTurn(job, token, 600_000);
+          throw new DelayedError();
+        }
+        if (result.kind === 'started') await result.attempt.finish('succeeded');
+      },
+      { connection },
+    );
+    try {
+      const job = await lifecycle.queue.getJob(second.id);
+      assert.ok(job);
+      while (!(await job.isDelayed())) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(outcomes, ['wait']);
+
+      await begun.attempt.finish('succeeded');
+      const state = await job.getState();
+      assert.notEqual(state, 'delayed', 'the waiting deployment was left to its delay');
+      while ((await lifecycle.get(second.id))?.status !== 'succeeded')
+        await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(outcomes, ['wait', 'started']);
+    } finally {
+      await worker.close();
+      await connection.quit();
+    }
   });
 });

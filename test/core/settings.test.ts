@@ -44,4 +44,21 @@ describe('the data dir and generated secrets', () => {
       fs.rmSync(parent, { recursive: true, force: true });
     }
   });
+
+  it('refuses a warm engine count that is not a whole number, saying which variable', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-settings-'));
+    try {
+      assert.equal(loadSettings({ STRATA_DATA_DIR: dataDir }).engineWarm, 2);
+      assert.equal(
+        loadSettings({ STRATA_DATA_DIR: dataDir, STRATA_ENGINE_WARM: '0' }).engineWarm,
+        0,
+      );
+      assert.throws(
+        () => loadSettings({ STRATA_DATA_DIR: dataDir, STRATA_ENGINE_WARM: 'many' }),
+        /STRATA_ENGINE_WARM must be a whole number/,
+      );
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadSettings, type Settings } from '../../core/settings';
 import { buildApp } from '../../server/app';
 import { startWorker, type RunningWorker } from '../../workers/worker';
@@ -28,6 +28,8 @@ export function uniqueName(prefix: string): string {
 export interface HarnessOptions {
   worker?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Where the API and the worker log; silent unless TEST_LOG_LEVEL says otherwise. */
+  logger?: Logger;
 }
 
 /** The API on a random port and, unless told otherwise, a worker, on a fresh queue and data dir. */
@@ -44,7 +46,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const queueName = uniqueName('test-queue');
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = await buildApp({ settings, logger, queueName });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

@@ -12,6 +12,7 @@ import { visibleOutputs } from '../../catalogue/bundle-entries';
 import { layerDefinition } from '../../catalogue/layer-catalogue';
 import { resolveLayerConfig } from '../../programs/lib/config';
 import type { WorkerContext } from '../context';
+import { engineSecrets } from '../engine/engine-pool';
 import { LayerFailedError, runLayer } from '../engine/run-layer';
 import type { LeaseKeeper } from '../lease-keeper';
 import { walkLayers, type LayerOutcome } from './graph-walk';
@@ -98,14 +99,16 @@ export async function runDeployment(
           localPostgresUrl: ctx.settings.localPostgresUrl,
           backendUrl: ctx.settings.backendUrl,
           recover: attempt.number > 1,
+          ...(deployment.refresh === false ? { refresh: false as const } : {}),
           ...expectedSteps(deployment, operation, layer),
         },
         {
           onEvent: (event) => record.engineEvent(layer, event),
           signal: lease.signal,
-          env: { PULUMI_CONFIG_PASSPHRASE: ctx.settings.passphrase },
+          env: engineSecrets(ctx.settings),
           timeoutMs: ctx.settings.layerTimeoutMs,
           lease,
+          ...(ctx.engines ? { engines: ctx.engines } : {}),
         },
       );
       if (fencedOut()) throw new FencedError('the attempt lost its environment');
@@ -180,8 +183,9 @@ export async function runDeployment(
           driftCheckedAt: new Date().toISOString(),
         }
       : {};
-  // A successful up brings the stacks back in line with the code: it clears earlier drift.
-  const repaired = operation === 'up' && status === 'succeeded';
+  // A successful up brings the stacks back in line with the code: it clears earlier drift. One
+  // that skipped the refresh never looked at the live resources, so it repaired nothing.
+  const repaired = operation === 'up' && status === 'succeeded' && deployment.refresh !== false;
   await record.environment((e) => ({
     ...e,
     ...(repaired && e.drift ? { drift: false, driftedResources: [] } : {}),

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LocalWorkspace, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
+import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent } from '@pulumi/pulumi/automation';
 import { fileURLToPath } from 'node:url';
 import { backendKind, scrubUrl } from '../../core/backend-url';
 import type { ChangeSummary, PlannedStep } from '../../core/domain';
@@ -23,6 +23,13 @@ import {
 } from './layer-task';
 
 const abort = new AbortController();
+
+/**
+ * The CLI, found and its version checked (`pulumi version`) while this process waits for its
+ * task, rather than by each workspace the operation opens.
+ */
+const pulumiCommand = PulumiCommand.get();
+pulumiCommand.catch(() => undefined);
 
 /**
  * This process fences itself: it may run only while its attempt's lease holds. The worker
@@ -215,6 +222,7 @@ async function openStack(task: LayerTask): Promise<Stack> {
   const workspace = await LocalWorkspace.create({
     workDir,
     program,
+    pulumiCommand: await pulumiCommand,
     projectSettings: {
       name: PROJECT_NAME,
       runtime: 'nodejs',
@@ -227,11 +235,8 @@ async function openStack(task: LayerTask): Promise<Stack> {
       PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: 'false',
     },
   });
-  const name = stackName(task.environment, task.layer);
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: name, projectName: PROJECT_NAME, program },
-    { workDir, projectSettings: await workspace.projectSettings(), envVars: workspace.envVars },
-  );
+  // The workspace above already wrote the project settings: the stack opens in it.
+  const stack = await Stack.createOrSelect(stackName(task.environment, task.layer), workspace);
   await rebuildStackSettings(stack, workDir);
   return stack;
 }
@@ -278,16 +283,18 @@ async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
   switch (task.operation) {
     case 'up': {
       if (task.expectedSteps) {
-        const fresh = await previewSteps(stack, common);
+        const fresh = await previewSteps(stack, common, 'up', task.refresh !== false);
         const difference = planDifference(task.expectedSteps, fresh.steps);
         if (difference) throw new Error(difference);
       }
-      // Refreshing first makes `up` repair drift (a role dropped by hand is created again).
-      const result = await stack.up({ ...common, refresh: true });
-      return { changes: summary(result.summary.resourceChanges), outputs: await stack.outputs() };
+      // Refreshing first makes `up` repair drift (a role dropped by hand is created again);
+      // a deployment that asked for `"refresh": false` trades that for one engine pass less.
+      const result = await stack.up({ ...common, refresh: task.refresh !== false });
+      // `up` read the outputs already (two CLI calls); reading them again would repeat both.
+      return { changes: summary(result.summary.resourceChanges), outputs: result.outputs };
     }
     case 'preview': {
-      const { changes, steps } = await previewSteps(stack, common);
+      const { changes, steps } = await previewSteps(stack, common, 'up', task.refresh !== false);
       return { changes, steps, outputs: await stack.outputs() };
     }
     case 'refresh': {
@@ -356,11 +363,12 @@ async function previewSteps(
   stack: Stack,
   common: { onEvent: (event: EngineEvent) => void; signal: AbortSignal; color: 'never' },
   of: 'up' | 'destroy' = 'up',
+  refresh = true,
 ): Promise<{ changes: ChangeSummary; steps: PlannedStep[] }> {
   const steps: PlannedStep[] = [];
   const options = {
     ...common,
-    refresh: true,
+    refresh,
     onEvent: (event: EngineEvent) => {
       const step = event.resourcePreEvent?.metadata;
       if (step && step.op !== 'same' && step.op !== 'refresh')

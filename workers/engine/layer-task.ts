@@ -30,6 +30,8 @@ export interface LayerTask {
    * these before anything is applied.
    */
   expectedSteps?: PlannedStep[];
+  /** `false`: `up` and the previews of `up` skip the refresh they run first. */
+  refresh?: false;
   /**
    * An earlier attempt at this deployment was interrupted: look for what it left behind
    * (stack locks, pending operations) before running.

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { runInChild } from '../../core/run-in-child';
+import { forkEngine, type EnginePool } from './engine-pool';
 import { killTree } from './process-tree';
 import { knownSecrets, scrubText } from './secrets';
 import {
@@ -39,6 +39,8 @@ export interface RunLayerOptions {
   env?: Record<string, string>;
   timeoutMs: number;
   lease: LeaseFeed;
+  /** Engine processes started ahead of need; without it each operation starts its own. */
+  engines?: EnginePool;
 }
 
 /** The CLI's error text ends with the part a user needs; the start repeats the command line. */
@@ -72,12 +74,11 @@ function human(ms: number): string {
 }
 
 /**
- * Runs one Pulumi operation in a child process, streaming its engine events. The child is the
- * leader of a process group of its own (so a signal to the worker's group does not cut it off
- * mid-step: it notices the worker is gone and stops by itself), and everything it starts is
- * killed with it.
+ * Runs one Pulumi operation in a child process of its own (see forkEngine), streaming its engine
+ * events; everything the child starts is killed with it.
  */
 export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<LayerResult> {
+  const env = engineEnvironment(process.env, options.env);
   let stopped: StopReason | undefined;
   let forceTimer: NodeJS.Timeout | undefined;
   let timeout: NodeJS.Timeout | undefined;
@@ -97,11 +98,7 @@ export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<Lay
   };
   return runInChild<ChildMessage, LayerResult>(
     {
-      module: path.join(__dirname, 'layer-process.js'),
-      env: engineEnvironment(process.env, options.env),
-      detached: true,
-      stdout: 'pipe',
-      stderrTail: 8000,
+      process: options.engines ? options.engines.take(env) : forkEngine(env),
       onMessage: (run, message) => {
         if (message.type === 'event') options.onEvent(message.event);
         else if (message.type === 'result') run.settle(undefined, message.result);

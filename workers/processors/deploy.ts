@@ -5,8 +5,12 @@ import type { WorkerContext } from '../context';
 import { runDeployment } from '../deployment/run-deployment';
 import { LeaseKeeper } from '../lease-keeper';
 
-/** How soon a deployment waiting for its environment asks again. */
-const WAIT_FOR_TURN_MS = 1_000;
+/**
+ * How soon a deployment waiting for its environment asks again by itself. The deployment ending
+ * before it hands the environment on at once (DeploymentLifecycle.handOff); this delay only
+ * covers an environment freed some other way (a repair by the reconciler).
+ */
+const WAIT_FOR_TURN_MS = 5_000;
 
 /**
  * Runs a deployment job. Whatever happens inside (an exception, a lost lease, a shutdown), the
@@ -23,7 +27,7 @@ export function deployProcessor(ctx: WorkerContext) {
     if (begun.kind === 'done') return;
     if (begun.kind === 'wait') {
       // Another deployment has the environment or is ahead in its line: wait, never fail.
-      await job.moveToDelayed(Date.now() + WAIT_FOR_TURN_MS, token);
+      await ctx.lifecycle.waitForTurn(job, token, WAIT_FOR_TURN_MS);
       throw new DelayedError();
     }
     const { attempt } = begun;

@@ -7,6 +7,7 @@ import { cloudflareServerless } from '../../../programs/cloudflare/serverless';
 import { cloudflareStorage } from '../../../programs/cloudflare/storage';
 import { resolveLayerConfig } from '../../../programs/lib/config';
 import { hcloudNetwork } from '../../../programs/hcloud/network';
+import { waitForRegistrations } from '../../../programs/lib/pulumi-internals';
 import type { LayerDefinition } from '../../../programs/lib/types';
 import { refused } from '../../helpers/config-errors';
 import { layerPlanner, ofType } from '../../helpers/plans';
@@ -45,13 +46,8 @@ async function deploy(definition: LayerDefinition, config: Record<string, unknow
       },
     })();
   } finally {
-    // Registrations still in flight would land on the next test's mocks. waitForRPCs is
-    // internal to the SDK and absent from its typings (programs/plan.ts does the same).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const settings = require('@pulumi/pulumi/runtime/settings') as {
-      waitForRPCs(): Promise<void>;
-    };
-    await settings.waitForRPCs();
+    // Registrations still in flight would land on the next test's mocks.
+    await waitForRegistrations();
   }
 }
 
