@@ -135,6 +135,8 @@ export class DeploymentLifecycle {
       k.deploymentCancel(d.id),
       k.environmentDeployments(d.environment),
       k.notificationOutbox(),
+      k.environment(d.environment),
+      k.environments(),
     ];
   }
 
@@ -658,10 +660,15 @@ export class Attempt {
     this.released = true;
   }
 
-  /** Ends the deployment, frees the environment and ends the event stream, in one step. */
+  /**
+   * Ends the deployment, frees the environment and ends the event stream, in one step. With
+   * `forget` (a whole-environment destroy that succeeded) the environment's record goes in the
+   * same step, so the destroy never shows as succeeded while the environment is still listed.
+   */
   async finish(
     status: Extract<DeploymentStatus, 'succeeded' | 'failed' | 'cancelled'>,
     details: Partial<DeploymentRecord> = {},
+    options: { forget?: boolean } = {},
   ): Promise<DeploymentRecord> {
     const { record } = await this.lifecycle.change(
       this.id,
@@ -670,7 +677,8 @@ export class Attempt {
         if (status !== 'succeeded') {
           next.layerRuns = closeLayerRuns(next, status === 'cancelled' ? 'cancelled' : 'failed');
         }
-        return { next, ops: 'X', events: endEvents(next) };
+        const forget = options.forget === true && status === 'succeeded';
+        return { next, ops: forget ? 'XF' : 'X', events: endEvents(next) };
       },
       this.token,
     );

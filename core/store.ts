@@ -193,9 +193,10 @@ export class Store {
   }
 
   /** Forgets an environment and everything Strata kept about it (not its infrastructure). */
-  async deleteEnvironment(name: string): Promise<void> {
+  async deleteEnvironment(name: string, known?: EnvironmentRecord): Promise<void> {
     const keys = this.keys;
-    const env = await this.getEnvironment(name);
+    // `known` for a record already gone (a destroy's end removes it with the deployment).
+    const env = known ?? (await this.getEnvironment(name));
     if (env?.source) await this.redis.srem(keys.source(env.source.repo, env.source.branch), name);
     const deployments = await this.redis.zrange(keys.environmentDeployments(name), '0', '-1');
     const hook = await this.redis.get(keys.environmentHook(name));

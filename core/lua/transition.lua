@@ -4,14 +4,16 @@
 -- always out of the line, its environment released and its stream ended.
 --
 -- KEYS: 1 record, 2 line, 3 current, 4 lease, 5 stream, 6 sequence, 7 awaiting, 8 unfinished,
---       9 cancel request, 10 environment's history, 11 notification outbox
+--       9 cancel request, 10 environment's history, 11 notification outbox, 12 environment record,
+--       13 environments index
 -- ARGV: 1 deployment id, 2 record as read ('' when it must not exist yet), 3 new record,
 --       4 fencing token ('' when the caller holds no lease), 5 operations (letters below),
 --       6 line score, 7 history score, 8 stream retention in seconds,
 --       9 how many notifications follow (n), 10..9+n notifications for the outbox,
 --       10+n.. event kind and data pairs to append
 -- Operations: C created (history, unfinished), J join the line, W held for approval,
---   w no longer held, X ended
+--   w no longer held, X ended, F the environment is forgotten (a destroy that succeeded): its
+--   record goes in the same step, so nobody sees the destroy succeeded and the environment there
 -- A caller without a token (an API process, the reconciler) never writes over a deployment that
 -- a live attempt holds: only that attempt may.
 -- Returns 1 done, 0 the record changed meanwhile (read again), -1 fenced out.
@@ -47,6 +49,10 @@ if has('X') then
   redis.call('SREM', KEYS[7], id)
   redis.call('SREM', KEYS[8], id)
   redis.call('DEL', KEYS[9])
+end
+if has('F') then
+  redis.call('DEL', KEYS[12])
+  redis.call('ZREM', KEYS[13], cjson.decode(ARGV[3]).environment)
 end
 -- Notifications are written with the transition, so none is lost to a process dying after it.
 local notifications = tonumber(ARGV[9])

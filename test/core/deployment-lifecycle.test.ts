@@ -84,6 +84,36 @@ describe('deployment lifecycle', () => {
     await assertEndedCleanly(ended!);
   });
 
+  it('forgets a destroyed environment in the step that ends its destroy, and only if it succeeded', async () => {
+    const env = environment();
+    await redis
+      .multi()
+      .set(keys.environment(env.name), JSON.stringify(env))
+      .zadd(keys.environments(), 1, env.name)
+      .exec();
+    const failing = await lifecycle.enqueue(
+      newDeployment(env, 'destroy', { kind: 'api' }, { forget: true }),
+    );
+    const first = await lifecycle.begin(failing.id, failing.id);
+    assert.equal(first.kind, 'started');
+    if (first.kind !== 'started') return;
+    await first.attempt.finish('failed', { error: 'the engine failed' }, { forget: true });
+    assert.ok(await redis.exists(keys.environment(env.name)), 'a failed destroy forgot it');
+
+    const destroy = await lifecycle.enqueue(
+      newDeployment(env, 'destroy', { kind: 'api' }, { forget: true }),
+    );
+    const begun = await lifecycle.begin(destroy.id, destroy.id);
+    assert.equal(begun.kind, 'started');
+    if (begun.kind !== 'started') return;
+    const ended = await begun.attempt.finish('succeeded', {}, { forget: true });
+    // Whoever sees the destroy succeeded finds the environment gone: no later step is needed.
+    assert.equal(ended.status, 'succeeded');
+    assert.equal(await redis.exists(keys.environment(env.name)), 0);
+    assert.equal(await redis.zscore(keys.environments(), env.name), null);
+    await assertEndedCleanly(ended);
+  });
+
   it('refuses every write of an attempt whose lease another attempt took over', async () => {
     const env = environment();
     const d = await lifecycle.enqueue(newDeployment(env, 'up', { kind: 'api' }));

@@ -198,14 +198,22 @@ export async function runDeployment(
       : status === 'failed'
         ? failure
         : undefined;
-  await attempt.finish(status, {
-    ...(error ? { error } : {}),
-    ...(operation === 'drift' ? { drift } : {}),
-  });
+  // What still waits for a destroyed environment cannot run: it ends before the destroy does.
+  if (forget) await endWaitingFor(ctx, current.name);
+  await attempt.finish(
+    status,
+    {
+      ...(error ? { error } : {}),
+      ...(operation === 'drift' ? { drift } : {}),
+    },
+    { forget },
+  );
   log.info({ status }, 'deployment finished');
 
   if (forget) {
-    await forgetEnvironment(ctx, current.name);
+    // The record went with the finish; what else Strata kept about the environment goes now.
+    await ctx.store.deleteEnvironment(current.name, current);
+    await ctx.maintenance.forget(current.name);
     return;
   }
   if (operation === 'up') await extendTtl(ctx, current.name);
@@ -216,8 +224,8 @@ export async function runDeployment(
   }
 }
 
-/** After a whole-environment destroy: what still waits for it cannot run, and it is forgotten. */
-async function forgetEnvironment(ctx: WorkerContext, name: string): Promise<void> {
+/** Ends what waits for an environment being destroyed: it cannot run. */
+async function endWaitingFor(ctx: WorkerContext, name: string): Promise<void> {
   const waiting = await ctx.redis.zrange(ctx.keys.environmentQueue(name), '0', '-1');
   const held = await ctx.redis.smembers(ctx.keys.environmentAwaiting(name));
   for (const id of [...waiting, ...held]) {
@@ -225,8 +233,6 @@ async function forgetEnvironment(ctx: WorkerContext, name: string): Promise<void
       error: `environment "${name}" was destroyed before this deployment could run`,
     });
   }
-  await ctx.store.deleteEnvironment(name);
-  await ctx.maintenance.forget(name);
 }
 
 function layerSpec(environment: EnvironmentRecord, layer: LayerName) {
