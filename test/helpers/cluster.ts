@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../../core/redis-keys';
 import type { Machine } from './machines';
-import { freePort, pause, StrataApiClient, type DeploymentBody } from './servers';
+import { freePort, NO_RATE_LIMITS, pause, StrataApiClient, type DeploymentBody } from './servers';
 
 const dist = path.resolve(__dirname, '..', '..');
 const TOKEN = 'cluster-test-admin-token-0123456789';
@@ -68,6 +68,7 @@ export class StrataCluster extends StrataApiClient<ClusterDeployment> {
     const shared: NodeJS.ProcessEnv = {
       ...process.env,
       STRATA_API_TOKEN: TOKEN,
+      ...NO_RATE_LIMITS,
       PULUMI_CONFIG_PASSPHRASE: 'cluster-test-passphrase',
       STRATA_BUNDLE_KEY: 'cluster-test-bundle-key-0123456789abcdef',
       LOG_LEVEL: 'warn',

@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { loadSettings, type Settings } from '../../core/settings';
 import { buildApp } from '../../server/app';
 import { startWorker, type RunningWorker } from '../../workers/worker';
+import { NO_RATE_LIMITS } from './servers';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -40,9 +41,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     STRATA_DATA_DIR: dataDir,
     STRATA_API_TOKEN: ADMIN_TOKEN,
     PULUMI_BACKEND_URL: '',
-    // Tests poll and fuzz far faster than a user; the tests of the limits set their own.
-    STRATA_RATE_LIMIT_PER_TOKEN: '1000000',
-    STRATA_RATE_LIMIT_INTAKE: '1000000',
+    ...NO_RATE_LIMITS,
     ...options.env,
   });
   const queueName = uniqueName('test-queue');

@@ -7,6 +7,15 @@ import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
 import { descendants } from '../../workers/engine/process-tree';
 
+/**
+ * Tests and benches poll far faster than a user does; the tests of the limits set their own.
+ * Without this a test polling twenty deployments meets the per-token limit within seconds.
+ */
+export const NO_RATE_LIMITS = {
+  STRATA_RATE_LIMIT_PER_TOKEN: '1000000',
+  STRATA_RATE_LIMIT_INTAKE: '1000000',
+} as const;
+
 /** A TCP port nobody listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -313,6 +322,7 @@ export class StrataProcesses extends StrataApiClient {
       ...process.env,
       STRATA_DATA_DIR: dataDir,
       STRATA_API_TOKEN: FAULT_TOKEN,
+      ...NO_RATE_LIMITS,
       STRATA_QUEUE: `faults-${Math.random().toString(16).slice(2, 10)}`,
       PORT: String(port),
       LOG_LEVEL: process.env.TEST_LOG_LEVEL === 'silent' ? 'warn' : 'info',
