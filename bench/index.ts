@@ -99,6 +99,9 @@ async function fanOut(strata: StrataProcesses, name: string, clients: number): P
   let connectedAt = 0;
   const readers = Array.from({ length: clients }, async () => {
     const response = await strata.api(`/v1/deployments/${id}/events`);
+    if (!response.ok) {
+      throw new Error(`SSE client refused: ${response.status} ${await response.text()}`);
+    }
     connectedAt = Math.max(connectedAt, performance.now());
     const decoder = new TextDecoder();
     let buffer = '';
@@ -130,7 +133,14 @@ async function fanOut(strata: StrataProcesses, name: string, clients: number): P
  * answers. One deployment run first makes the figures those of a running installation.
  */
 async function started(): Promise<StrataProcesses> {
-  const strata = await StrataProcesses.start({ env: { LOG_LEVEL: 'warn' } });
+  const strata = await StrataProcesses.start({
+    // A thousand followers of one deployment on one token: past the default stream caps.
+    env: {
+      LOG_LEVEL: 'warn',
+      STRATA_SSE_MAX_STREAMS: '5000',
+      STRATA_SSE_MAX_STREAMS_PER_TOKEN: '5000',
+    },
+  });
   await strata.waitFor(await strata.create({ name: uniqueName('bench-warm'), layers: STORAGE }));
   return strata;
 }

@@ -4,6 +4,7 @@ import { ConflictError } from '../core/errors';
 import { reviewEnvironmentName, reviewRef, type ReviewTemplate } from '../core/review-templates';
 import type { Services } from '../core/services';
 import { newEnvironment } from './environment-spec';
+import { queueFirstDeployment } from './first-deployment';
 
 /** The fields of a GitHub `pull_request` delivery that review environments read. */
 export interface PullRequestPayload {
@@ -101,7 +102,7 @@ export class ReviewEnvironments {
     of: string,
     pr: PullRequest,
   ): Promise<ReviewOutcome> {
-    const { store, lifecycle, maintenance, redis, keys } = this.services;
+    const { store, lifecycle, redis, keys } = this.services;
     if ((await redis.exists(keys.reviewClosed(of))) === 1) {
       return { message: `${template.name}: ${of} is closed` };
     }
@@ -145,14 +146,7 @@ export class ReviewEnvironments {
       if (error instanceof ConflictError) return this.deploy(template, name, of, pr);
       throw error;
     }
-    try {
-      await lifecycle.enqueue(deployment);
-      await maintenance.scheduleExpiry(env);
-      await maintenance.scheduleDrift(env);
-    } catch (error) {
-      await store.deleteEnvironment(env.name);
-      throw error;
-    }
+    await queueFirstDeployment(this.services, env, deployment);
     // A close that arrived while this create ran did not see the environment: destroy it now,
     // behind the up on the environment's line.
     if ((await redis.exists(keys.reviewClosed(of))) === 1) {

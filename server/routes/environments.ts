@@ -6,6 +6,7 @@ import { ConflictError } from '../../core/errors';
 import { BadRequestError } from '../errors';
 import { expiryAfter } from '../../core/maintenance';
 import { newEnvironment, validateDriftSchedule, withConfigChange } from '../environment-spec';
+import { queueFirstDeployment } from '../first-deployment';
 import { errorResponses, NameParams } from '../schemas/common';
 import { DeploymentRequestBody, DeploymentView } from '../schemas/deployment';
 import {
@@ -39,17 +40,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const env = newEnvironment(request.body, settings.driftMinIntervalMs);
       const deployment = newDeployment(env, 'up', apiTrigger(request.principal?.name));
       await store.createEnvironment(env);
-      let hook: string;
-      try {
-        hook = await store.rotateHook(env.name);
-        await lifecycle.enqueue(deployment);
-        await maintenance.scheduleExpiry(env);
-        await maintenance.scheduleDrift(env);
-      } catch (error) {
-        // Nothing half-created: without a queued deployment the environment is not kept.
-        await store.deleteEnvironment(env.name);
-        throw error;
-      }
+      const hook = await queueFirstDeployment(app.strata, env, deployment, () =>
+        store.rotateHook(env.name),
+      );
       const base = `${request.protocol}://${request.host}`;
       return reply.status(202).send({
         environment: environmentView(env),

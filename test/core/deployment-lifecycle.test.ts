@@ -7,7 +7,7 @@ import type { DeploymentRecord, EnvironmentRecord } from '../../core/domain';
 import { FencedError } from '../../core/errors';
 import { EventLog } from '../../core/event-log';
 import { redisKeys } from '../../core/redis-keys';
-import { uniqueName } from '../helpers/harness';
+import { uniqueName, environmentRecord } from '../helpers/harness';
 
 describe('deployment lifecycle', () => {
   const queueName = uniqueName('lifecycle-test');
@@ -28,17 +28,12 @@ describe('deployment lifecycle', () => {
 
   const environment = (): EnvironmentRecord => {
     const now = new Date().toISOString();
-    return {
+    return environmentRecord({
       name: uniqueName('env'),
-      stage: 'dev',
       layers: { storage: { target: 'local', config: {} } },
-      config: {},
-      requireApproval: false,
       status: 'provisioning',
-      layerStates: {},
       createdAt: now,
-      updatedAt: now,
-    };
+    });
   };
 
   /** What must hold of every ended deployment, whichever way it ended. */

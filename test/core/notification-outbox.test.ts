@@ -5,7 +5,7 @@ import { DeploymentLifecycle, newDeployment } from '../../core/deployment-lifecy
 import type { EnvironmentRecord } from '../../core/domain';
 import type { OutboxEntry } from '../../core/notification-events';
 import { redisKeys } from '../../core/redis-keys';
-import { uniqueName } from '../helpers/harness';
+import { uniqueName, environmentRecord } from '../helpers/harness';
 
 /** What each transition leaves in the outbox, written in the transition's own step. */
 describe('notification outbox', () => {
@@ -26,18 +26,12 @@ describe('notification outbox', () => {
 
   const environment = (): EnvironmentRecord => {
     const now = new Date().toISOString();
-    return {
+    return environmentRecord({
       name: uniqueName('env'),
-      stage: 'dev',
       layers: { storage: { target: 'local', config: {} } },
-      config: {},
-      requireApproval: false,
       reviewTemplate: 'previews',
-      status: 'ready',
-      layerStates: {},
       createdAt: now,
-      updatedAt: now,
-    };
+    });
   };
 
   const outbox = async (deployment: string): Promise<string[]> => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newDeployment } from '../../core/deployment-lifecycle';
 import type { DeploymentRecord, EnvironmentRecord, Operation } from '../../core/domain';
-import { startHarness, uniqueName, type Harness } from '../helpers/harness';
+import { startHarness, uniqueName, type Harness, environmentRecord } from '../helpers/harness';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -20,17 +20,10 @@ describe('deployment history retention', () => {
 
   async function environment(): Promise<EnvironmentRecord> {
     const now = new Date().toISOString();
-    const env: EnvironmentRecord = {
+    const env: EnvironmentRecord = environmentRecord({
       name: uniqueName('retention'),
-      stage: 'dev',
-      layers: { data: { target: 'local', config: {} } },
-      config: {},
-      requireApproval: false,
-      status: 'ready',
-      layerStates: {},
       createdAt: now,
-      updatedAt: now,
-    };
+    });
     await h.app.strata.store.createEnvironment(env);
     return env;
   }

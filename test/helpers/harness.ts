@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import type { EnvironmentRecord } from '../../core/domain';
 import { loadSettings, type Settings } from '../../core/settings';
 import { buildApp } from '../../server/app';
 import { startWorker, type RunningWorker } from '../../workers/worker';
@@ -168,4 +169,21 @@ export async function seedDeployment(
       deployment.id,
     )
     .exec();
+}
+
+/** An environment record as the API stores one, for tests that write records directly. */
+export function environmentRecord(fields: Partial<EnvironmentRecord> = {}): EnvironmentRecord {
+  const createdAt = fields.createdAt ?? new Date().toISOString();
+  return {
+    name: uniqueName('env'),
+    stage: 'dev',
+    layers: { data: { target: 'local', config: {} } },
+    config: {},
+    requireApproval: false,
+    status: 'ready',
+    layerStates: {},
+    createdAt,
+    updatedAt: createdAt,
+    ...fields,
+  };
 }

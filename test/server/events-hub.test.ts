@@ -12,21 +12,16 @@ import {
   uniqueName,
   type Harness,
   type SseEvent,
+  environmentRecord,
 } from '../helpers/harness';
 
 async function queuedDeployment(h: Harness): Promise<string> {
   const now = new Date().toISOString();
-  const env: EnvironmentRecord = {
+  const env: EnvironmentRecord = environmentRecord({
     name: uniqueName('hub'),
-    stage: 'dev',
-    layers: { data: { target: 'local', config: {} } },
-    config: {},
-    requireApproval: false,
     status: 'provisioning',
-    layerStates: {},
     createdAt: now,
-    updatedAt: now,
-  };
+  });
   const deployment = newDeployment(env, 'up', { kind: 'api' });
   await h.app.strata.store.createEnvironment(env);
   // No worker: the deployment stays queued while the test writes its events.

@@ -8,6 +8,7 @@ import {
   startHarness,
   uniqueName,
   type Harness,
+  environmentRecord,
 } from '../helpers/harness';
 
 describe('event stream of a finished deployment', () => {
@@ -21,17 +22,10 @@ describe('event stream of a finished deployment', () => {
 
   it('ends at once for a client resuming at or past its end (found by Schemathesis)', async () => {
     const now = new Date().toISOString();
-    const env: EnvironmentRecord = {
+    const env: EnvironmentRecord = environmentRecord({
       name: uniqueName('resume'),
-      stage: 'dev',
-      layers: { data: { target: 'local', config: {} } },
-      config: {},
-      requireApproval: false,
-      status: 'ready',
-      layerStates: {},
       createdAt: now,
-      updatedAt: now,
-    };
+    });
     const deployment = {
       ...newDeployment(env, 'up', { kind: 'api' }),
       status: 'succeeded' as const,

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newDeployment } from '../../core/deployment-lifecycle';
 import type { EnvironmentRecord } from '../../core/domain';
-import { readEvents, startHarness, uniqueName, type Harness } from '../helpers/harness';
+import {
+  readEvents,
+  startHarness,
+  uniqueName,
+  type Harness,
+  environmentRecord,
+} from '../helpers/harness';
 
 describe('deployment event stream', () => {
   let h: Harness;
@@ -15,17 +21,11 @@ describe('deployment event stream', () => {
 
   async function recordedDeployment(): Promise<string> {
     const now = new Date().toISOString();
-    const env: EnvironmentRecord = {
+    const env: EnvironmentRecord = environmentRecord({
       name: uniqueName('sse'),
-      stage: 'dev',
-      layers: { data: { target: 'local', config: {} } },
-      config: {},
-      requireApproval: false,
       status: 'provisioning',
-      layerStates: {},
       createdAt: now,
-      updatedAt: now,
-    };
+    });
     const deployment = newDeployment(env, 'up', { kind: 'api' });
     await h.app.strata.store.createEnvironment(env);
     // No worker runs here: the deployment stays queued while the test writes its events.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newDeployment } from '../../core/deployment-lifecycle';
 import type { EnvironmentRecord } from '../../core/domain';
-import { startHarness, uniqueName, type Harness } from '../helpers/harness';
+import { startHarness, uniqueName, type Harness, environmentRecord } from '../helpers/harness';
 
 interface ErrorBody {
   message: string;
@@ -19,17 +19,7 @@ describe('paginated lists', () => {
 
   async function environment(createdAt: number): Promise<EnvironmentRecord> {
     const at = new Date(createdAt).toISOString();
-    const env: EnvironmentRecord = {
-      name: uniqueName('page'),
-      stage: 'dev',
-      layers: { data: { target: 'local', config: {} } },
-      config: {},
-      requireApproval: false,
-      status: 'ready',
-      layerStates: {},
-      createdAt: at,
-      updatedAt: at,
-    };
+    const env: EnvironmentRecord = environmentRecord({ name: uniqueName('page'), createdAt: at });
     await h.app.strata.store.createEnvironment(env);
     return env;
   }
