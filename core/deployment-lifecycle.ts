@@ -441,10 +441,15 @@ export class DeploymentLifecycle {
   }
 
   /** Counts an ended deployment in the installation's metrics; never fails the caller. */
-  async counted(record: DeploymentRecord): Promise<void> {
-    const raw = await this.redis.get(this.keys.environment(record.environment)).catch(() => null);
-    const env = raw === null ? undefined : (JSON.parse(raw) as Pick<EnvironmentRecord, 'layers'>);
-    await recordDeploymentEndQuietly(this.redis, this.queueName, record, env);
+  async counted(record: DeploymentRecord, env?: Pick<EnvironmentRecord, 'layers'>): Promise<void> {
+    const known = env ?? (await this.environmentLayersOf(record.environment));
+    await recordDeploymentEndQuietly(this.redis, this.queueName, record, known);
+  }
+
+  /** An environment's layers, for the targets the metrics are labelled with; never fails. */
+  async environmentLayersOf(name: string): Promise<Pick<EnvironmentRecord, 'layers'> | undefined> {
+    const raw = await this.redis.get(this.keys.environment(name)).catch(() => null);
+    return raw === null ? undefined : (JSON.parse(raw) as Pick<EnvironmentRecord, 'layers'>);
   }
 
   /**
@@ -670,6 +675,10 @@ export class Attempt {
     details: Partial<DeploymentRecord> = {},
     options: { forget?: boolean } = {},
   ): Promise<DeploymentRecord> {
+    // Read while it is there: a forgetting end removes the record the metrics' labels come from.
+    const forgotten = options.forget
+      ? await this.lifecycle.environmentLayersOf(this.record.environment)
+      : undefined;
     const { record } = await this.lifecycle.change(
       this.id,
       (d) => {
@@ -684,7 +693,7 @@ export class Attempt {
     );
     this.record = record;
     this.released = true;
-    await this.lifecycle.counted(record);
+    await this.lifecycle.counted(record, forgotten);
     return record;
   }
 
