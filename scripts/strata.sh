@@ -290,10 +290,26 @@ servers_release() {
 # Runs the given commands in the background with the servers, and on exit, however it comes
 # (the commands ending, Ctrl-C, SIGTERM), stops them, waits for them, then releases the servers.
 children=()
+children_alive() {
+  local pid
+  for pid in "${children[@]}"; do
+    kill -0 "$pid" 2>/dev/null && return 0
+  done
+  return 1
+}
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   if [ "${#children[@]}" -gt 0 ]; then
+    # Ctrl-C in a terminal reaches the children too, and a second signal cuts their close
+    # short: give them 10 s to close on the first before signalling them.
+    if [ "$status" -eq 130 ]; then
+      local _
+      for _ in $(seq 1 100); do
+        children_alive || break
+        sleep 0.1
+      done
+    fi
     kill -TERM "${children[@]}" 2>/dev/null || true
     wait "${children[@]}" 2>/dev/null || true
   fi
