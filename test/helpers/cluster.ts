@@ -87,9 +87,12 @@ export class StrataCluster extends StrataApiClient<ClusterDeployment> {
       STRATA_DATA_DIR: cluster.dataDir('api'),
     });
     for (const spec of options.workers) cluster.startWorker(spec.id);
-    const deadline = Date.now() + 30_000;
+    // Readiness, not liveness: right after start the API may still answer 503 under back-pressure
+    // (a startup that blocked its event loop for a whole sample reads as overload), and the first
+    // create must not meet that.
+    const deadline = Date.now() + 60_000;
     while (
-      !(await fetch(`${cluster.url}/healthz`).then(
+      !(await fetch(`${cluster.url}/readyz`).then(
         (r) => r.ok,
         () => false,
       ))
