@@ -2,7 +2,8 @@
  * Every use of the Pulumi SDK's internals, in one place: what the SDK does not offer publicly
  * but the offline plan and previews need. Each was checked against PULUMI_SDK_CHECKED; the
  * test beside this file fails when the installed SDK is another version or an internal changed
- * shape, so an upgrade looks here first.
+ * shape, so an upgrade looks here first. The engine process's uses of the Automation API's
+ * internals (fewer CLI calls per operation) are in workers/engine/lean-stack.ts, tested beside it.
  */
 import * as pulumi from '@pulumi/pulumi';
 

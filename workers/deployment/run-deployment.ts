@@ -4,6 +4,7 @@ import type {
   DeploymentRecord,
   EnvironmentRecord,
   LayerName,
+  LayerState,
   PlannedStep,
   StackOutputs,
 } from '../../core/domain';
@@ -99,6 +100,7 @@ export async function runDeployment(
           localPostgresUrl: ctx.settings.localPostgresUrl,
           backendUrl: ctx.settings.backendUrl,
           recover: attempt.number > 1,
+          ...stackKnown(environment.layerStates[layer], attempt.number),
           ...(deployment.refresh === false ? { refresh: false as const } : {}),
           ...expectedSteps(deployment, operation, layer),
         },
@@ -245,6 +247,21 @@ function layerConfig(environment: EnvironmentRecord, layer: LayerName) {
   const spec = layerSpec(environment, layer);
   const definition = layerDefinition(layer, spec.target);
   return resolveLayerConfig(definition, environment.stage, spec.config);
+}
+
+/**
+ * What the record says of a layer's stack (LayerTask.stackExists). A layer an `up` left ready
+ * has its stack (a destroy removes the stack with the resources); one no deployment finished on
+ * has none, unless an interrupted attempt of this one got as far as creating it. After a failure
+ * anything may be true.
+ */
+function stackKnown(state: LayerState | undefined, attempt: number): { stackExists?: boolean } {
+  if (attempt > 1) return {};
+  if (state?.status === 'ready') return { stackExists: true };
+  if (!state || state.status === 'absent' || state.status === 'destroyed') {
+    return { stackExists: false };
+  }
+  return {};
 }
 
 /** For an approved `up`: a fresh preview must announce exactly the steps the approver saw. */

@@ -5,7 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent } from '@pulumi/pulumi/automation';
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  StackNotFoundError,
+  type EngineEvent,
+  type Stack,
+} from '@pulumi/pulumi/automation';
 import { fileURLToPath } from 'node:url';
 import { backendKind, scrubUrl } from '../../core/backend-url';
 import type { ChangeSummary, PlannedStep } from '../../core/domain';
@@ -13,6 +19,7 @@ import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
 import { findLayer } from '../../catalogue/layer-catalogue';
 import { killTree } from './process-tree';
+import { openLeanStack, summaryKeeper, type StackKnown } from './lean-stack';
 import { knownSecrets, scrub } from './secrets';
 import {
   ENGINE_STOP_GRACE_MS,
@@ -199,7 +206,7 @@ async function withStaleLockCleared<T>(stack: Stack, work: () => Promise<T>): Pr
   }
 }
 
-async function openStack(task: LayerTask): Promise<Stack> {
+async function openStack(task: LayerTask, exists: StackKnown): Promise<Stack> {
   const definition = findLayer(task.target, task.layer);
   if (!definition) throw new Error(`no ${task.layer} layer for target ${task.target}`);
   const program = definition.program({
@@ -236,7 +243,7 @@ async function openStack(task: LayerTask): Promise<Stack> {
     },
   });
   // The workspace above already wrote the project settings: the stack opens in it.
-  const stack = await Stack.createOrSelect(stackName(task.environment, task.layer), workspace);
+  const stack = await openLeanStack(stackName(task.environment, task.layer), workspace, exists);
   await rebuildStackSettings(stack, workDir);
   return stack;
 }
@@ -256,13 +263,27 @@ async function rebuildStackSettings(stack: Stack, workDir: string): Promise<void
   await stack.workspace.saveStackSettings(stack.name, salt ? { encryptionSalt: salt } : {});
 }
 
-function summary(changes: Record<string, number> | undefined): ChangeSummary {
-  return Object.fromEntries(Object.entries(changes ?? {}).filter(([, n]) => n > 0));
+function summary(changes: Partial<Record<string, number>> | undefined): ChangeSummary {
+  return Object.fromEntries(
+    Object.entries(changes ?? {}).filter((entry): entry is [string, number] => (entry[1] ?? 0) > 0),
+  );
 }
 
 async function run(task: LayerTask): Promise<LayerResult> {
   if (clearStaleLocks(task)) warn('removed a stale stack lock left by an interrupted operation\n');
-  const stack = await openStack(task);
+  try {
+    return await runOn(await openStack(task, task.stackExists), task);
+  } catch (error) {
+    // The record said the stack was deployed, and the backend does not have it (removed by
+    // hand, or another backend configured): open it as today's SDK would, creating it.
+    if (task.stackExists !== true || !(error instanceof StackNotFoundError)) throw error;
+    if (abort.signal.aborted) throw error;
+    warn('the stack was not in the backend although this layer was deployed; created it again\n');
+    return runOn(await openStack(task, undefined), task);
+  }
+}
+
+async function runOn(stack: Stack, task: LayerTask): Promise<LayerResult> {
   await clearSharedLocks(stack, task);
   await resolvePendingOperations(stack, task);
   // The SDK listens for `abort` only once the CLI runs; a cancel that came earlier must stop here.
@@ -273,7 +294,9 @@ async function run(task: LayerTask): Promise<LayerResult> {
 async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
   // The state's passphrase is one too: a program could print its own environment.
   const secrets = knownSecrets(task, [process.env.PULUMI_CONFIG_PASSPHRASE ?? '']);
+  const kept = summaryKeeper();
   const onEvent = (event: EngineEvent): void => {
+    kept.see(event);
     // The SDK's debug diagnostics echo raw RPC responses, generated passwords included; the
     // engine sends them although the SDK's severity type does not list 'debug'.
     if ((event.diagnosticEvent?.severity as string | undefined) === 'debug') return;
@@ -290,16 +313,16 @@ async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
       // Refreshing first makes `up` repair drift (a role dropped by hand is created again);
       // a deployment that asked for `"refresh": false` trades that for one engine pass less.
       const result = await stack.up({ ...common, refresh: task.refresh !== false });
-      // `up` read the outputs already (two CLI calls); reading them again would repeat both.
-      return { changes: summary(result.summary.resourceChanges), outputs: result.outputs };
+      // `up` read the outputs already (see lean-stack); reading them again would repeat it.
+      return { changes: summary(kept.changes()), outputs: result.outputs };
     }
     case 'preview': {
       const { changes, steps } = await previewSteps(stack, common, 'up', task.refresh !== false);
       return { changes, steps, outputs: await stack.outputs() };
     }
     case 'refresh': {
-      const result = await stack.refresh(common);
-      return { changes: summary(result.summary.resourceChanges), outputs: await stack.outputs() };
+      await stack.refresh(common);
+      return { changes: summary(kept.changes()), outputs: await stack.outputs() };
     }
     case 'preview-destroy': {
       const { changes, steps } = await previewSteps(stack, common, 'destroy');
@@ -311,14 +334,14 @@ async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
         const difference = planDifference(task.expectedSteps, fresh.steps);
         if (difference) throw new Error(difference);
       }
-      const result = await stack.destroy(common);
+      await stack.destroy(common);
       // The stack is empty now; removing it keeps the backend free of dead environments.
       await stack.workspace.removeStack(stack.name);
       fs.rmSync(stackWorkDir(task.dataDir, task.environment, task.layer), {
         recursive: true,
         force: true,
       });
-      return { changes: summary(result.summary.resourceChanges), outputs: {} };
+      return { changes: summary(kept.changes()), outputs: {} };
     }
     case 'drift': {
       const drifted: NonNullable<LayerResult['driftedResources']> = [];

@@ -37,6 +37,12 @@ export interface LayerTask {
    * (stack locks, pending operations) before running.
    */
   recover?: boolean;
+  /**
+   * What Strata's record says of the layer's stack: `true` after an `up` left it deployed,
+   * `false` when nothing has run on the layer yet, absent when anything in between may have
+   * happened. It only saves CLI calls (see lean-stack); a wrong one costs a call, not a result.
+   */
+  stackExists?: boolean;
 }
 
 export interface LayerResult {

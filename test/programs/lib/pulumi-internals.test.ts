@@ -26,7 +26,7 @@ test('the installed SDK is the version the internals were checked against', () =
   assert.equal(
     version,
     PULUMI_SDK_CHECKED,
-    'check every use in programs/lib/pulumi-internals.ts, then update PULUMI_SDK_CHECKED',
+    'check every use in programs/lib/pulumi-internals.ts and workers/engine/lean-stack.ts, then update PULUMI_SDK_CHECKED',
   );
 });
 

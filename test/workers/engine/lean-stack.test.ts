@@ -1,0 +1,112 @@
+/**
+ * The lean Stack against the real CLI and a file backend: what it opens and reads matches what
+ * the SDK's own calls give, with the CLI run fewer times, and a wrong guess about the stack
+ * still ends right.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, describe, it } from 'node:test';
+import * as pulumi from '@pulumi/pulumi';
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  StackNotFoundError,
+  type EngineEvent,
+} from '@pulumi/pulumi/automation';
+import { openLeanStack, summaryKeeper } from '../../../workers/engine/lean-stack';
+
+describe('a lean stack', () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-lean-stack-'));
+  const backend = path.join(scratch, 'state');
+  fs.mkdirSync(backend);
+  after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  const program = () =>
+    Promise.resolve({
+      plain: 'visible',
+      password: pulumi.secret('hunter2'),
+      nested: { user: 'app', token: pulumi.secret('inner-token') },
+      list: ['a', 'b'],
+    });
+
+  /** A workspace whose CLI invocations are recorded, first word and second of each. */
+  async function workspace(dir: string): Promise<{ ws: LocalWorkspace; calls: string[] }> {
+    const command = await PulumiCommand.get();
+    const calls: string[] = [];
+    // Every CLI invocation goes through this method, which the SDK's typings leave out.
+    const internal = command as unknown as {
+      run: (args: string[], ...rest: unknown[]) => Promise<unknown>;
+    };
+    const run = internal.run.bind(command);
+    internal.run = (args, ...rest) => {
+      calls.push(args.slice(0, 2).join(' '));
+      return run(args, ...rest);
+    };
+    const ws = await LocalWorkspace.create({
+      workDir: path.join(scratch, dir),
+      program,
+      pulumiCommand: command,
+      projectSettings: {
+        name: 'lean',
+        runtime: 'nodejs',
+        backend: { url: pathToFileURL(backend).href },
+      },
+      envVars: { PULUMI_CONFIG_PASSPHRASE: 'lean-test', PULUMI_SKIP_UPDATE_CHECK: 'true' },
+    });
+    return { ws, calls };
+  }
+
+  it('creates a new stack with one CLI call, and reads outputs and changes as the SDK does', async () => {
+    fs.mkdirSync(path.join(scratch, 'one'));
+    const { ws, calls } = await workspace('one');
+    const stack = await openLeanStack('dev', ws, false);
+    assert.deepEqual(calls, ['stack init']);
+
+    const kept = summaryKeeper();
+    const result = await stack.up({ onEvent: (e: EngineEvent) => kept.see(e) });
+    assert.deepEqual(calls, ['stack init', 'up --yes', 'stack export']);
+    assert.deepEqual(kept.changes(), { create: 1 });
+    assert.deepEqual(result.outputs.plain, { value: 'visible', secret: false });
+    assert.deepEqual(result.outputs.password, { value: 'hunter2', secret: true });
+    assert.deepEqual(result.outputs.list, { value: ['a', 'b'], secret: false });
+    // The SDK would call this one not secret and show it; it holds a secret, so it is one.
+    assert.deepEqual(result.outputs.nested, {
+      value: { user: 'app', token: 'inner-token' },
+      secret: true,
+    });
+    const sdk = await ws.stackOutputs('dev');
+    for (const key of ['plain', 'password', 'list', 'nested']) {
+      assert.deepEqual(result.outputs[key]?.value, sdk[key]?.value, key);
+    }
+  });
+
+  it('opens a stack known to exist without a CLI call, and keeps it working', async () => {
+    fs.mkdirSync(path.join(scratch, 'two'));
+    const { ws, calls } = await workspace('two');
+    const created = await openLeanStack('known', ws, undefined);
+    await created.up();
+    calls.length = 0;
+
+    const stack = await openLeanStack('known', ws, true);
+    assert.deepEqual(calls, []);
+    const kept = summaryKeeper();
+    const result = await stack.up({ onEvent: (e: EngineEvent) => kept.see(e) });
+    assert.deepEqual(kept.changes(), { same: 1 });
+    assert.equal(result.outputs.password?.value, 'hunter2');
+    assert.deepEqual(calls, ['up --yes', 'stack export']);
+  });
+
+  it('selects a stack thought new that exists, and reports one thought to exist that does not', async () => {
+    fs.mkdirSync(path.join(scratch, 'three'));
+    const { ws } = await workspace('three');
+    await (await openLeanStack('taken', ws, false)).up();
+    const again = await openLeanStack('taken', ws, false);
+    assert.equal((await again.outputs()).plain?.value, 'visible');
+
+    const missing = await openLeanStack('never-created', ws, true);
+    await assert.rejects(missing.up(), StackNotFoundError);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The Automation API's Stack with fewer CLI calls. Each `pulumi` invocation costs about half a
+ * second on a busy machine, and the SDK spends several around every operation that Strata can
+ * answer otherwise: `Stack.createOrSelect` runs a `stack select` that fails before the
+ * `stack init` of a new stack, and `up`, `refresh` and `destroy` end with `stack output` twice
+ * and `stack history` once. This file relies on how the SDK's Stack is built and on `up`
+ * reading its results through `this.outputs()` and `this.info()`: internals checked against
+ * PULUMI_SDK_CHECKED, like those in programs/lib/pulumi-internals.ts, and tested beside it.
+ */
+import {
+  Stack,
+  StackAlreadyExistsError,
+  type LocalWorkspace,
+  type OpMap,
+  type OutputMap,
+} from '@pulumi/pulumi/automation';
+import { isSerializedSecret } from '../../programs/lib/pulumi-internals';
+
+/** What is known of a stack before it is opened (see LayerTask.stackExists). */
+export type StackKnown = boolean | undefined;
+
+/**
+ * Opens the stack with as few CLI calls as what is known allows: none for one known to exist
+ * (every later command names the stack; `select` would only prove it is there), one `stack init`
+ * for one known not to, and the SDK's select-or-create when nothing is known. A guess that
+ * turns out wrong costs a call, never the result: an existing stack is selected after `init`
+ * refuses, and a missing one surfaces as StackNotFoundError from the first command, for the
+ * caller to open it again knowing nothing.
+ */
+export async function openLeanStack(
+  name: string,
+  workspace: LocalWorkspace,
+  exists: StackKnown,
+): Promise<Stack> {
+  let stack: Stack;
+  if (exists === true) stack = unselected(name, workspace);
+  else if (exists === false) {
+    stack = await Stack.create(name, workspace).catch((error: unknown) => {
+      if (error instanceof StackAlreadyExistsError) return Stack.select(name, workspace);
+      throw error;
+    });
+  } else stack = await Stack.createOrSelect(name, workspace);
+  return readsLean(stack);
+}
+
+/** A Stack object for a stack known to exist, built as the SDK's constructor builds one. */
+function unselected(name: string, workspace: LocalWorkspace): Stack {
+  const stack = Object.create(Stack.prototype) as Stack;
+  Object.assign(stack, { name, workspace, ready: Promise.resolve() });
+  return stack;
+}
+
+/**
+ * Outputs come from one `stack export` rather than two `stack output` calls, and the SDK's
+ * `info()` (a `stack history` call after each operation) is skipped: an operation's changes
+ * are in its summary event, which the caller keeps (see summaryKeeper).
+ */
+function readsLean(stack: Stack): Stack {
+  Object.assign(stack, {
+    outputs: () => exportedOutputs(stack),
+    info: () => Promise.resolve(undefined),
+  });
+  return stack;
+}
+
+/**
+ * The stack's outputs from its exported state. A value holding a secret anywhere is marked
+ * secret as a whole, where the SDK marks only a value that is a secret itself: an object with
+ * one secret field must not be shown either.
+ */
+export async function exportedOutputs(stack: Stack): Promise<OutputMap> {
+  const state = await stack.exportStack();
+  const resources = (state.deployment as { resources?: StateResource[] } | undefined)?.resources;
+  const root = resources?.find((r) => r.type === 'pulumi:pulumi:Stack' && !r.parent);
+  const outputs: OutputMap = {};
+  for (const [key, raw] of Object.entries(root?.outputs ?? {})) {
+    const { value, secret } = revealed(raw);
+    outputs[key] = { value, secret };
+  }
+  return outputs;
+}
+
+interface StateResource {
+  type: string;
+  parent?: string;
+  outputs?: Record<string, unknown>;
+}
+
+/** A value of the exported state with its secrets opened, and whether it held any. */
+function revealed(raw: unknown): { value: unknown; secret: boolean } {
+  if (isSerializedSecret(raw)) {
+    const plaintext = (raw as { plaintext?: string }).plaintext;
+    const inner = revealed(
+      plaintext === undefined ? undefined : (JSON.parse(plaintext) as unknown),
+    );
+    return { value: inner.value, secret: true };
+  }
+  if (Array.isArray(raw)) {
+    const items = raw.map(revealed);
+    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+  }
+  if (raw !== null && typeof raw === 'object') {
+    const entries = Object.entries(raw).map(([k, v]) => [k, revealed(v)] as const);
+    return {
+      value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])),
+      secret: entries.some(([, v]) => v.secret),
+    };
+  }
+  return { value: raw, secret: false };
+}
+
+/** Keeps the changes of the last summary event an operation sent. */
+export function summaryKeeper(): {
+  see(event: { summaryEvent?: { resourceChanges?: OpMap } }): void;
+  changes(): OpMap | undefined;
+} {
+  let changes: OpMap | undefined;
+  return {
+    see: (event) => {
+      if (event.summaryEvent) changes = event.summaryEvent.resourceChanges;
+    },
+    changes: () => changes,
+  };
+}
