@@ -1,8 +1,10 @@
 /**
  * The baseline Strata is measured against: the same `local` programs run through the bare
  * Automation API in one warm Node process (this one), each layer on its own, in sequence, with
- * `createOrSelectStack` and `up({ refresh: true })` as a plain script would.
+ * `createOrSelectStack` and `up({ refresh: true })` as a plain script would; and the same with
+ * both layers at once, one warm process each.
  */
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +78,69 @@ async function timedUp(stack: Stack): Promise<{ ms: number; firstEvent: number }
     },
   });
   return { ms: performance.now() - started, firstEvent };
+}
+
+/**
+ * The same operations on both layers at once, each layer in a warm process of its own (as
+ * Strata's pre-started engine processes are): what this machine gives two engines running side
+ * by side, the floor for a parallel walk when the cores are few.
+ */
+export async function measureBareTogether(): Promise<Omit<LayerFigures, 'firstEvent'>> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bare-together-'));
+  fs.mkdirSync(path.join(scratch, 'state'));
+  const environment = `bare-${Math.random().toString(16).slice(2, 8)}`;
+  const children = LAYERS.map((layer) =>
+    fork(__filename, ['--layer', layer, scratch, environment], { stdio: 'inherit' }),
+  );
+  const step = async (phase: Phase): Promise<number> => {
+    const started = performance.now();
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve, reject) => {
+            child.once('message', (m: { error?: string }) =>
+              m.error ? reject(new Error(m.error)) : resolve(),
+            );
+            child.send(phase);
+          }),
+      ),
+    );
+    return performance.now() - started;
+  };
+  try {
+    await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
+    return { up: await step('up'), noop: await step('noop'), destroy: await step('destroy') };
+  } finally {
+    for (const child of children) child.kill();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+type Phase = 'up' | 'noop' | 'destroy';
+
+/** One layer of measureBareTogether, in its own process: each phase when the parent says. */
+async function serveLayer(layer: LayerName, scratch: string, environment: string): Promise<void> {
+  let stack: Stack | undefined;
+  const phases: Record<Phase, () => Promise<unknown>> = {
+    up: async () => (stack = await open(scratch, environment, layer, {})).up({ refresh: true }),
+    noop: async () => stack?.up({ refresh: true }),
+    destroy: async () => {
+      await stack?.destroy();
+      await stack?.workspace.removeStack(stack.name);
+    },
+  };
+  process.on('message', (phase: Phase) => {
+    phases[phase]().then(
+      () => process.send?.({}),
+      (error: unknown) => process.send?.({ error: String(error) }),
+    );
+  });
+  process.send?.({ ready: true });
+}
+
+if (require.main === module && process.argv[2] === '--layer') {
+  const [, , , layer, scratch, environment] = process.argv;
+  void serveLayer(layer as LayerName, scratch ?? '', environment ?? '');
 }
 
 /** One run: each layer created, re-run and destroyed, timed on its own. */
