@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { newDeployment } from '../../core/deployment-lifecycle';
 import type { EnvironmentRecord } from '../../core/domain';
 import { loadSettings, type Settings } from '../../core/settings';
 import { buildApp } from '../../server/app';
@@ -186,4 +187,16 @@ export function environmentRecord(fields: Partial<EnvironmentRecord> = {}): Envi
     updatedAt: createdAt,
     ...fields,
   };
+}
+
+/**
+ * A deployment queued on a new environment of `h`'s store. Start the harness without a worker:
+ * the deployment then stays queued while the test writes its events itself.
+ */
+export async function queuedDeployment(h: Harness, prefix: string): Promise<string> {
+  const environment = environmentRecord({ name: uniqueName(prefix), status: 'provisioning' });
+  const deployment = newDeployment(environment, 'up', { kind: 'api' });
+  await h.app.strata.store.createEnvironment(environment);
+  await h.app.strata.lifecycle.enqueue(deployment);
+  return deployment.id;
 }

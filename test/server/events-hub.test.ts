@@ -3,31 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { newDeployment } from '../../core/deployment-lifecycle';
-import type { EnvironmentRecord } from '../../core/domain';
 import { eventReaderName } from '../../server/plugins/event-hub';
 import {
   readEvents,
   startHarness,
-  uniqueName,
+  queuedDeployment,
   type Harness,
   type SseEvent,
-  environmentRecord,
 } from '../helpers/harness';
-
-async function queuedDeployment(h: Harness): Promise<string> {
-  const now = new Date().toISOString();
-  const env: EnvironmentRecord = environmentRecord({
-    name: uniqueName('hub'),
-    status: 'provisioning',
-    createdAt: now,
-  });
-  const deployment = newDeployment(env, 'up', { kind: 'api' });
-  await h.app.strata.store.createEnvironment(env);
-  // No worker: the deployment stays queued while the test writes its events.
-  await h.app.strata.lifecycle.enqueue(deployment);
-  return deployment.id;
-}
 
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 400; i++) {
@@ -79,7 +62,7 @@ describe('one event reader per process', () => {
   });
 
   it('fans one deployment out to 50 clients over one Redis connection', async () => {
-    const id = await queuedDeployment(h);
+    const id = await queuedDeployment(h, 'hub');
     const { events } = h.app.strata;
     for (let i = 1; i <= 10; i++) await events.append(id, 'engine', { i });
     assert.equal(await readerConnections(h), 0);
@@ -104,7 +87,7 @@ describe('one event reader per process', () => {
   });
 
   it('resumes exactly where a client hung up', async () => {
-    const id = await queuedDeployment(h);
+    const id = await queuedDeployment(h, 'hub');
     const { events } = h.app.strata;
     for (let i = 1; i <= 5; i++) await events.append(id, 'engine', { i });
     const abort = new AbortController();
@@ -162,7 +145,7 @@ describe('event stream caps', () => {
   });
 
   it('answers 429 past the streams of one token, then past those of the process', async () => {
-    const id = await queuedDeployment(h);
+    const id = await queuedDeployment(h, 'hub');
     const aborts: AbortController[] = [];
     const open = (token: string) => {
       const abort = new AbortController();

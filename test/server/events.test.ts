@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newDeployment } from '../../core/deployment-lifecycle';
-import type { EnvironmentRecord } from '../../core/domain';
-import {
-  readEvents,
-  startHarness,
-  uniqueName,
-  type Harness,
-  environmentRecord,
-} from '../helpers/harness';
+import { readEvents, startHarness, queuedDeployment, type Harness } from '../helpers/harness';
 
 describe('deployment event stream', () => {
   let h: Harness;
@@ -19,22 +11,8 @@ describe('deployment event stream', () => {
     await h.close();
   });
 
-  async function recordedDeployment(): Promise<string> {
-    const now = new Date().toISOString();
-    const env: EnvironmentRecord = environmentRecord({
-      name: uniqueName('sse'),
-      status: 'provisioning',
-      createdAt: now,
-    });
-    const deployment = newDeployment(env, 'up', { kind: 'api' });
-    await h.app.strata.store.createEnvironment(env);
-    // No worker runs here: the deployment stays queued while the test writes its events.
-    await h.app.strata.lifecycle.enqueue(deployment);
-    return deployment.id;
-  }
-
   it('replays after Last-Event-ID, then follows live until end, for every watcher', async () => {
-    const id = await recordedDeployment();
+    const id = await queuedDeployment(h, 'sse');
     const { events } = h.app.strata;
     for (let i = 1; i <= 5; i++) await events.append(id, 'engine', { layer: 'data', sequence: i });
 
@@ -76,7 +54,7 @@ describe('deployment event stream', () => {
   });
 
   it('keeps one order when several processes append at once', async () => {
-    const id = await recordedDeployment();
+    const id = await queuedDeployment(h, 'sse');
     const { events } = h.app.strata;
     const seqs = await Promise.all(
       Array.from({ length: 50 }, (_, i) => events.append(id, 'engine', { i })),
@@ -93,7 +71,7 @@ describe('deployment event stream', () => {
   });
 
   it('refuses a Last-Event-ID that is not a sequence number', async () => {
-    const id = await recordedDeployment();
+    const id = await queuedDeployment(h, 'sse');
     const response = await h.api(`/v1/deployments/${id}/events`, {
       headers: { 'last-event-id': 'abc' },
     });
