@@ -119,7 +119,7 @@ export async function measureBareTogether(): Promise<Omit<LayerFigures, 'firstEv
 type Phase = 'up' | 'noop' | 'destroy';
 
 /** One layer of measureBareTogether, in its own process: each phase when the parent says. */
-async function serveLayer(layer: LayerName, scratch: string, environment: string): Promise<void> {
+function serveLayer(layer: LayerName, scratch: string, environment: string): void {
   let stack: Stack | undefined;
   const phases: Record<Phase, () => Promise<unknown>> = {
     up: async () => (stack = await open(scratch, environment, layer, {})).up({ refresh: true }),
@@ -140,7 +140,7 @@ async function serveLayer(layer: LayerName, scratch: string, environment: string
 
 if (require.main === module && process.argv[2] === '--layer') {
   const [, , , layer, scratch, environment] = process.argv;
-  void serveLayer(layer as LayerName, scratch ?? '', environment ?? '');
+  serveLayer(layer as LayerName, scratch ?? '', environment ?? '');
 }
 
 /** One run: each layer created, re-run and destroyed, timed on its own. */

@@ -276,8 +276,8 @@ async function run(task: LayerTask): Promise<LayerResult> {
   } catch (error) {
     // The record said the stack was deployed, and the backend does not have it (removed by
     // hand, or another backend configured): open it as today's SDK would, creating it.
-    if (task.stackExists !== true || !(error instanceof StackNotFoundError)) throw error;
-    if (abort.signal.aborted) throw error;
+    const missing = task.stackExists === true && error instanceof StackNotFoundError;
+    if (!missing || abort.signal.aborted) throw error;
     warn('the stack was not in the backend although this layer was deployed; created it again\n');
     return runOn(await openStack(task, undefined), task);
   }

@@ -68,7 +68,7 @@ function readsLean(stack: Stack): Stack {
  * secret as a whole, where the SDK marks only a value that is a secret itself: an object with
  * one secret field must not be shown either.
  */
-export async function exportedOutputs(stack: Stack): Promise<OutputMap> {
+async function exportedOutputs(stack: Stack): Promise<OutputMap> {
   const state = await stack.exportStack();
   const resources = (state.deployment as { resources?: StateResource[] } | undefined)?.resources;
   const root = resources?.find((r) => r.type === 'pulumi:pulumi:Stack' && !r.parent);
