@@ -23,6 +23,7 @@ import { openLeanStack, summaryKeeper, type StackKnown } from './lean-stack';
 import { knownSecrets, scrub } from './secrets';
 import {
   ENGINE_STOP_GRACE_MS,
+  monotonicMs,
   type ChildMessage,
   type LayerResult,
   type LayerTask,
@@ -58,12 +59,12 @@ function stopEngine(): void {
 }
 
 setInterval(() => {
-  if (leaseDeadline - performance.now() > ENGINE_STOP_GRACE_MS) return;
+  if (leaseDeadline - monotonicMs() > ENGINE_STOP_GRACE_MS) return;
   // After this process stalled (an inline program's closure serialization on a starved CPU),
   // timers run before the renewals that arrived meanwhile are read; setImmediate decides after
   // pending IPC is read, so a stall of this process alone does not pass for a lost lease.
   setImmediate(() => {
-    const left = leaseDeadline - performance.now();
+    const left = leaseDeadline - monotonicMs();
     if (left <= 0) die();
     if (left <= ENGINE_STOP_GRACE_MS) stopEngine();
   });
@@ -409,10 +410,10 @@ process.on('message', (message: ParentMessage) => {
       abort.abort();
       return;
     case 'lease':
-      leaseDeadline = performance.now() + message.validForMs;
+      leaseDeadline = message.until;
       return;
     case 'run':
-      leaseDeadline = performance.now() + message.leaseValidForMs;
+      leaseDeadline = message.leaseUntil;
       run(message.task)
         .then((result) => send({ type: 'result', result }))
         .catch((error: unknown) =>

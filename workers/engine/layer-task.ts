@@ -56,12 +56,22 @@ export interface LayerResult {
   steps?: PlannedStep[];
 }
 
+/**
+ * The machine's monotonic clock in ms (CLOCK_MONOTONIC, one for every process on the machine).
+ * A lease deadline passes between processes in it, so an engine that reads a renewal late does
+ * not stretch its deadline by the delay, as a duration counted from its receipt would.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint() / 1000n) / 1000;
+}
+
 export type ParentMessage =
-  | { type: 'run'; task: LayerTask; leaseValidForMs: number }
+  /** `leaseUntil`: the monotonicMs() at which this process must be gone. */
+  | { type: 'run'; task: LayerTask; leaseUntil: number }
   /** Stop gracefully: the CLI finishes the steps in flight and unlocks the stack. */
   | { type: 'cancel' }
-  /** The attempt renewed its lease: this process may go on this much longer. */
-  | { type: 'lease'; validForMs: number };
+  /** The attempt renewed its lease: this process may go on until `until` (monotonicMs()). */
+  | { type: 'lease'; until: number };
 
 export type ChildMessage =
   | { type: 'event'; event: unknown }

@@ -8,6 +8,7 @@ import {
   type LayerResult,
   type LayerTask,
   type ParentMessage,
+  monotonicMs,
 } from './layer-task';
 
 export type StopReason = 'cancelled' | 'timeout' | 'fenced';
@@ -133,10 +134,10 @@ export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<Lay
       onAbort = (): void => stop((options.signal?.reason as StopReason) ?? 'cancelled');
       timeout = setTimeout(() => stop('timeout'), options.timeoutMs);
       unsubscribe = options.lease.onRenew(() =>
-        send({ type: 'lease', validForMs: options.lease.validForMs() }),
+        send({ type: 'lease', until: monotonicMs() + options.lease.validForMs() }),
       );
       options.signal?.addEventListener('abort', onAbort);
-      send({ type: 'run', task, leaseValidForMs: options.lease.validForMs() });
+      send({ type: 'run', task, leaseUntil: monotonicMs() + options.lease.validForMs() });
       if (options.signal?.aborted) onAbort();
     },
   );
