@@ -21,8 +21,24 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** Live children of this process other than `taken`: the engine processes the pool keeps. */
+const waitingEngines = (taken: number[]): number[] =>
+  fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p) && !taken.includes(Number(p)))
+    .filter((p) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+        const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return state !== 'Z' && parent === String(process.pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+
 describe('warm engine processes', () => {
-  it('hands each out once, only to an operation with their environment, and ends the idle ones', async () => {
+  it('hands each out once, only to an operation with their environment, warms the next once none runs, and ends the idle ones', async () => {
     const env = engineEnvironment(process.env, { PULUMI_CONFIG_PASSPHRASE: 'first' });
     const pool = new EnginePool(1, env);
     const taken: number[] = [];
@@ -41,20 +57,21 @@ describe('warm engine processes', () => {
       assert.equal(passphrase(taken[0] ?? 0), 'first');
       assert.equal(passphrase(taken[2] ?? 0), 'second');
 
-      // Taking the first started its replacement, which waits; closing ends it.
-      await pause(200);
-      const waiting = fs
-        .readdirSync('/proc')
-        .filter((p) => /^\d+$/.test(p) && !taken.includes(Number(p)))
-        .filter((p) => {
-          try {
-            return fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(' ')[3] === String(process.pid);
-          } catch {
-            return false;
-          }
-        })
-        .map(Number);
-      assert.ok(waiting.length >= 1, 'no engine process waits for the next operation');
+      // While an operation runs, no replacement loads beside it.
+      await pause(500);
+      assert.deepEqual(
+        waitingEngines(taken),
+        [],
+        'an engine process was warmed beside a running one',
+      );
+      // Once they all ended, the pool is filled again; closing ends the waiting process.
+      for (const engine of [first, second, other]) engine.child.kill('SIGKILL');
+      let waiting: number[] = [];
+      for (let i = 0; i < 50 && waiting.length === 0; i++) {
+        await pause(100);
+        waiting = waitingEngines(taken);
+      }
+      assert.equal(waiting.length, 1, 'no engine process waits for the next operation');
       pool.close();
       for (let i = 0; i < 50 && waiting.some(alive); i++) await pause(100);
       assert.ok(!waiting.some(alive), 'an idle engine process outlived the pool');
