@@ -19,7 +19,7 @@ import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
 import { findLayer } from '../../catalogue/layer-catalogue';
 import { killTree } from './process-tree';
-import { openLeanStack, summaryKeeper, type StackKnown } from './lean-stack';
+import { keepingOutputs, openLeanStack, summaryKeeper, type StackKnown } from './lean-stack';
 import { knownSecrets, scrub } from './secrets';
 import {
   ENGINE_STOP_GRACE_MS,
@@ -225,11 +225,12 @@ async function openStack(task: LayerTask, exists: StackKnown): Promise<Stack> {
         task.operation === 'drift',
     },
   });
+  const ran = keepingOutputs(program);
   const workDir = prepareWorkDir(task);
   const pulumiPackage = path.dirname(require.resolve('@pulumi/pulumi/package.json'));
   const workspace = await LocalWorkspace.create({
     workDir,
-    program,
+    program: ran.program,
     pulumiCommand: await pulumiCommand,
     projectSettings: {
       name: PROJECT_NAME,
@@ -244,7 +245,12 @@ async function openStack(task: LayerTask, exists: StackKnown): Promise<Stack> {
     },
   });
   // The workspace above already wrote the project settings: the stack opens in it.
-  const stack = await openLeanStack(stackName(task.environment, task.layer), workspace, exists);
+  const stack = await openLeanStack(
+    stackName(task.environment, task.layer),
+    workspace,
+    exists,
+    ran.take,
+  );
   await rebuildStackSettings(stack, workDir);
   return stack;
 }
@@ -314,7 +320,7 @@ async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
       // Refreshing first makes `up` repair drift (a role dropped by hand is created again);
       // a deployment that asked for `"refresh": false` trades that for one engine pass less.
       const result = await stack.up({ ...common, refresh: task.refresh !== false });
-      // `up` read the outputs already (see lean-stack); reading them again would repeat it.
+      // `up` has its outputs already, from the program's run (see lean-stack).
       return { changes: summary(kept.changes()), outputs: result.outputs };
     }
     case 'preview': {

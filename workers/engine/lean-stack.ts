@@ -3,16 +3,18 @@
  * second on a busy machine, and the SDK spends several around every operation that Strata can
  * answer otherwise: `Stack.createOrSelect` runs a `stack select` that fails before the
  * `stack init` of a new stack, and `up`, `refresh` and `destroy` end with `stack output` twice
- * and `stack history` once. This file relies on how the SDK's Stack is built and on `up`
+ * and `stack history` once; an `up` of an inline program needs none of them to read its outputs. This file relies on how the SDK's Stack is built and on `up`
  * reading its results through `this.outputs()` and `this.info()`: internals checked against
  * PULUMI_SDK_CHECKED, like those in programs/lib/pulumi-internals.ts, and tested beside it.
  */
+import * as pulumi from '@pulumi/pulumi';
 import {
   Stack,
   StackAlreadyExistsError,
   type LocalWorkspace,
   type OpMap,
   type OutputMap,
+  type PulumiFn,
 } from '@pulumi/pulumi/automation';
 import { isSerializedSecret } from '../../programs/lib/pulumi-internals';
 
@@ -31,6 +33,8 @@ export async function openLeanStack(
   name: string,
   workspace: LocalWorkspace,
   exists: StackKnown,
+  /** The outputs of the program's last real run, when it ran in this process (keepingOutputs). */
+  ranOutputs: () => OutputMap | undefined = () => undefined,
 ): Promise<Stack> {
   let stack: Stack;
   if (exists === true) stack = unselected(name, workspace);
@@ -40,7 +44,7 @@ export async function openLeanStack(
       throw error;
     });
   } else stack = await Stack.createOrSelect(name, workspace);
-  return readsLean(stack);
+  return readsLean(stack, ranOutputs);
 }
 
 /** A Stack object for a stack known to exist, built as the SDK's constructor builds one. */
@@ -51,16 +55,67 @@ function unselected(name: string, workspace: LocalWorkspace): Stack {
 }
 
 /**
- * Outputs come from one `stack export` rather than two `stack output` calls, and the SDK's
- * `info()` (a `stack history` call after each operation) is skipped: an operation's changes
- * are in its summary event, which the caller keeps (see summaryKeeper).
+ * Outputs come from the program's own run when an `up` just ran it here, and otherwise from one
+ * `stack export` rather than two `stack output` calls. The SDK's `info()` (a `stack history`
+ * call after each operation) is skipped: an operation's changes are in its summary event, which
+ * the caller keeps (see summaryKeeper).
  */
-function readsLean(stack: Stack): Stack {
+function readsLean(stack: Stack, ranOutputs: () => OutputMap | undefined): Stack {
   Object.assign(stack, {
-    outputs: () => exportedOutputs(stack),
+    outputs: async () => ranOutputs() ?? exportedOutputs(stack),
     info: () => Promise.resolve(undefined),
   });
   return stack;
+}
+
+/**
+ * Wraps an inline program to keep what its last real (not dry) run returned, resolved, for
+ * `outputs()` to take once: after a successful `up` that is what the engine wrote as the
+ * stack's outputs, and reading it back would cost a CLI call. Dry runs (preview) keep nothing,
+ * nor does a run whose values did not all resolve: those read the state.
+ */
+export function keepingOutputs(program: PulumiFn): {
+  program: PulumiFn;
+  take(): OutputMap | undefined;
+} {
+  let kept: OutputMap | undefined;
+  return {
+    program: async () => {
+      kept = undefined;
+      const returned = await program();
+      if (returned && !pulumi.runtime.isDryRun()) {
+        resolvedOutputs(returned).then(
+          (outputs) => (kept = outputs),
+          () => undefined,
+        );
+      }
+      return returned;
+    },
+    take: () => {
+      const outputs = kept;
+      kept = undefined;
+      return outputs;
+    },
+  };
+}
+
+/**
+ * A program's returned values as the state records them: a value holding a secret anywhere is
+ * secret as a whole (as exportedOutputs reads them), and an undefined one is left out.
+ */
+async function resolvedOutputs(returned: Record<string, unknown>): Promise<OutputMap> {
+  const outputs: OutputMap = {};
+  await Promise.all(
+    Object.entries(returned).map(async ([key, raw]) => {
+      const output: pulumi.Output<unknown> = pulumi.output(raw as pulumi.Input<unknown>);
+      const [value, secret] = await Promise.all([
+        new Promise<unknown>((resolve) => output.apply((v) => resolve(v))),
+        pulumi.isSecret(output),
+      ]);
+      if (value !== undefined) outputs[key] = { value, secret };
+    }),
+  );
+  return outputs;
 }
 
 /**

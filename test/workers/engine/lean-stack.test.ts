@@ -15,8 +15,9 @@ import {
   PulumiCommand,
   StackNotFoundError,
   type EngineEvent,
+  type PulumiFn,
 } from '@pulumi/pulumi/automation';
-import { openLeanStack, summaryKeeper } from '../../../workers/engine/lean-stack';
+import { keepingOutputs, openLeanStack, summaryKeeper } from '../../../workers/engine/lean-stack';
 
 describe('a lean stack', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-lean-stack-'));
@@ -33,7 +34,10 @@ describe('a lean stack', () => {
     });
 
   /** A workspace whose CLI invocations are recorded, first word and second of each. */
-  async function workspace(dir: string): Promise<{ ws: LocalWorkspace; calls: string[] }> {
+  async function workspace(
+    dir: string,
+    inline: PulumiFn = program,
+  ): Promise<{ ws: LocalWorkspace; calls: string[] }> {
     const command = await PulumiCommand.get();
     const calls: string[] = [];
     // Every CLI invocation goes through this method, which the SDK's typings leave out.
@@ -47,7 +51,7 @@ describe('a lean stack', () => {
     };
     const ws = await LocalWorkspace.create({
       workDir: path.join(scratch, dir),
-      program,
+      program: inline,
       pulumiCommand: command,
       projectSettings: {
         name: 'lean',
@@ -108,5 +112,29 @@ describe('a lean stack', () => {
 
     const missing = await openLeanStack('never-created', ws, true);
     await assert.rejects(missing.up(), StackNotFoundError);
+  });
+
+  it("takes an up's outputs from its program's run, as the state records them, and a preview's from the state", async () => {
+    fs.mkdirSync(path.join(scratch, 'four'));
+    let runs = 0;
+    const ran = keepingOutputs(async () => ({
+      ...(await program()),
+      runs: ++runs,
+      gone: undefined,
+    }));
+    const { ws, calls } = await workspace('four', ran.program);
+    const stack = await openLeanStack('direct', ws, false, ran.take);
+    const result = await stack.up();
+    assert.deepEqual(calls, ['stack init', 'up --yes'], 'the outputs were read back');
+    const stateOutputs = await (await openLeanStack('direct', ws, true)).outputs();
+    assert.deepEqual(result.outputs, stateOutputs);
+    assert.deepEqual(result.outputs.runs, { value: 1, secret: false });
+    assert.equal('gone' in result.outputs, false);
+
+    // A preview runs the program (runs: 2) and changes nothing: its outputs are the state's.
+    calls.length = 0;
+    await stack.preview();
+    assert.deepEqual((await stack.outputs()).runs, { value: 1, secret: false });
+    assert.equal(calls.at(-1), 'stack export', 'a preview took the outputs of its own run');
   });
 });
