@@ -5,6 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json Pulumi.yaml index.ts ./
 COPY core core
+COPY catalogue catalogue
 COPY programs programs
 COPY server server
 COPY workers workers
@@ -27,6 +28,7 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY package.json Pulumi.yaml ./
 USER strata
-ENV STRATA_DATA_DIR=/var/lib/strata HOST=0.0.0.0 PORT=3000 PULUMI_SKIP_UPDATE_CHECK=true
+ENV STRATA_DATA_DIR=/var/lib/strata HOST=0.0.0.0 PORT=3000 PULUMI_SKIP_UPDATE_CHECK=true \
+  NODE_COMPILE_CACHE=/home/strata/.cache/node-compile-cache
 EXPOSE 3000
 CMD ["node", "dist/server/server.js"]

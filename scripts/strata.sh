@@ -10,6 +10,9 @@ command="${1:-start}"
 
 NODE_VERSION=24.21.0
 cache="${STRATA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}"
+# Node keeps the code it compiled here: every operation's engine process and the CLI's
+# dynamic-provider processes load the same SDK and catalogue again (README, Performance).
+export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$cache/node-compile-cache}"
 export STRATA_DATA_DIR="${STRATA_DATA_DIR:-$root/.strata}"
 mkdir -p "$STRATA_DATA_DIR"
 # Private whatever made it: it holds the state, the keys and the admin token.
