@@ -19,7 +19,13 @@ import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
 import { findLayer } from '../../catalogue/layer-catalogue';
 import { killTree } from './process-tree';
-import { keepingOutputs, openLeanStack, summaryKeeper, type StackKnown } from './lean-stack';
+import {
+  destroyAndRemove,
+  keepingOutputs,
+  openLeanStack,
+  summaryKeeper,
+  type StackKnown,
+} from './lean-stack';
 import { knownSecrets, scrub } from './secrets';
 import {
   ENGINE_STOP_GRACE_MS,
@@ -341,9 +347,8 @@ async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
         const difference = planDifference(task.expectedSteps, fresh.steps);
         if (difference) throw new Error(difference);
       }
-      await stack.destroy(common);
-      // The stack is empty now; removing it keeps the backend free of dead environments.
-      await stack.workspace.removeStack(stack.name);
+      // Removing the emptied stack keeps the backend free of dead environments.
+      await destroyAndRemove(stack, common);
       fs.rmSync(stackWorkDir(task.dataDir, task.environment, task.layer), {
         recursive: true,
         force: true,

@@ -11,6 +11,7 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   Stack,
   StackAlreadyExistsError,
+  type DestroyOptions,
   type LocalWorkspace,
   type OpMap,
   type OutputMap,
@@ -162,6 +163,23 @@ function revealed(raw: unknown): { value: unknown; secret: boolean } {
     };
   }
   return { value: raw, secret: false };
+}
+
+/**
+ * Destroys the stack's resources and then removes the stack, in one CLI call: `destroy
+ * --remove` removes it only once every resource is gone. The SDK's own `remove` option runs a
+ * `stack rm` after a `stack history` instead, which it needs for a summary Strata takes from the
+ * summary event. The flag goes through the workspace's documented hook for extra arguments.
+ */
+export async function destroyAndRemove(stack: Stack, options: DestroyOptions): Promise<void> {
+  const workspace = stack.workspace;
+  const ordinary = workspace.serializeArgsForOp.bind(workspace);
+  workspace.serializeArgsForOp = async (name) => [...(await ordinary(name)), '--remove'];
+  try {
+    await stack.destroy(options);
+  } finally {
+    workspace.serializeArgsForOp = ordinary;
+  }
 }
 
 /** Keeps the changes of the last summary event an operation sent. */

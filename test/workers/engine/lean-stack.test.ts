@@ -17,7 +17,12 @@ import {
   type EngineEvent,
   type PulumiFn,
 } from '@pulumi/pulumi/automation';
-import { keepingOutputs, openLeanStack, summaryKeeper } from '../../../workers/engine/lean-stack';
+import {
+  destroyAndRemove,
+  keepingOutputs,
+  openLeanStack,
+  summaryKeeper,
+} from '../../../workers/engine/lean-stack';
 
 describe('a lean stack', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-lean-stack-'));
@@ -136,5 +141,30 @@ describe('a lean stack', () => {
     await stack.preview();
     assert.deepEqual((await stack.outputs()).runs, { value: 1, secret: false });
     assert.equal(calls.at(-1), 'stack export', 'a preview took the outputs of its own run');
+  });
+
+  it('destroys and removes a stack in one CLI call, and gives the workspace its hook back either way', async () => {
+    fs.mkdirSync(path.join(scratch, 'five'));
+    const { ws, calls } = await workspace('five');
+    await (await openLeanStack('doomed', ws, false)).up();
+    calls.length = 0;
+    const kept = summaryKeeper();
+    await destroyAndRemove(await openLeanStack('doomed', ws, true), {
+      onEvent: (e: EngineEvent) => kept.see(e),
+    });
+    assert.deepEqual(calls, ['destroy --yes']);
+    assert.deepEqual(kept.changes(), { delete: 1 });
+    assert.ok(
+      !(await ws.listStacks()).some((s) => s.name === 'doomed'),
+      'the stack is still there',
+    );
+    // The hook is the workspace's again: later commands get no --remove.
+    assert.deepEqual(await ws.serializeArgsForOp('doomed'), []);
+
+    await assert.rejects(
+      destroyAndRemove(await openLeanStack('never-was', ws, true), {}),
+      StackNotFoundError,
+    );
+    assert.deepEqual(await ws.serializeArgsForOp('never-was'), []);
   });
 });
