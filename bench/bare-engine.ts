@@ -19,6 +19,8 @@ export interface LayerFigures {
   /** From `up()` being called to its first engine event. */
   firstEvent: number;
   noop: number;
+  /** The same for the no-op `up` of the existing stack. */
+  noopFirstEvent: number;
   destroy: number;
 }
 
@@ -85,7 +87,9 @@ async function timedUp(stack: Stack): Promise<{ ms: number; firstEvent: number }
  * Strata's pre-started engine processes are): what this machine gives two engines running side
  * by side, the floor for a parallel walk when the cores are few.
  */
-export async function measureBareTogether(): Promise<Omit<LayerFigures, 'firstEvent'>> {
+export async function measureBareTogether(): Promise<
+  Omit<LayerFigures, 'firstEvent' | 'noopFirstEvent'>
+> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bare-together-'));
   fs.mkdirSync(path.join(scratch, 'state'));
   const environment = `bare-${Math.random().toString(16).slice(2, 8)}`;
@@ -155,11 +159,17 @@ export async function measureBareEngine(): Promise<Record<LayerName, LayerFigure
       const stack = await open(scratch, environment, layer, {});
       const first = await timedUp(stack);
       const up = performance.now() - t;
-      const noop = (await timedUp(stack)).ms;
+      const noop = await timedUp(stack);
       t = performance.now();
       await stack.destroy();
       await stack.workspace.removeStack(stack.name);
-      figures[layer] = { up, firstEvent: first.firstEvent, noop, destroy: performance.now() - t };
+      figures[layer] = {
+        up,
+        firstEvent: first.firstEvent,
+        noop: noop.ms,
+        noopFirstEvent: noop.firstEvent,
+        destroy: performance.now() - t,
+      };
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
