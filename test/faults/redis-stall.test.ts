@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { uniqueName } from '../helpers/harness';
 import { strataForSuite } from '../helpers/servers';
+import { processStat } from '../../workers/engine/process-tree';
 
 const OPERATIONS = new Set(['up', 'preview', 'refresh', 'destroy']);
 
@@ -28,15 +29,14 @@ function watchOperations(dataDir: string): { stop(): { most: number; seen: strin
         const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
         if (!argv[0]?.endsWith('pulumi') || !OPERATIONS.has(argv[1] ?? '')) continue;
         if (!fs.readFileSync(`/proc/${entry}/environ`, 'utf8').includes(marker)) continue;
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (fields[0] === 'Z') continue;
+        const stat = processStat(entry);
+        if (!stat || stat.state === 'Z') continue;
         const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
         const list = perStack.get(cwd) ?? [];
         list.push({
           pid: Number(entry),
-          parent: Number(fields[1]),
-          line: `pid ${entry} parent ${fields[1]} state ${fields[0]} started ${fields[19]}: ${argv.join(' ').trim()}`,
+          parent: stat.parent,
+          line: `pid ${entry} parent ${stat.parent} state ${stat.state} started ${stat.fields[22 - 3]}: ${argv.join(' ').trim()}`,
         });
         perStack.set(cwd, list);
       } catch {

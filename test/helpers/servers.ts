@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
-import { descendants } from '../../workers/engine/process-tree';
+import { descendants, processStat } from '../../workers/engine/process-tree';
 
 /**
  * Tests and benches poll far faster than a user does; the tests of the limits set their own.
@@ -413,8 +413,8 @@ export class StrataProcesses extends StrataApiClient {
       try {
         const environ = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
         if (!`${environ}\0`.includes(marker)) continue;
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+        const state = processStat(entry)?.state;
+        if (state === undefined || state === 'Z') continue;
         const command = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
         found.push({ pid: Number(entry), command: command.trim() });
       } catch {

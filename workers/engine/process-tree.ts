@@ -1,5 +1,25 @@
 import fs from 'node:fs';
 
+/** What /proc/<pid>/stat says of a process; undefined once it is gone. */
+export interface ProcessStat {
+  /** R, S, D, Z (a zombie: ended, not yet reaped), … */
+  state: string;
+  parent: number;
+  /** Every field from the state on: `fields[n - 3]` is field n of proc(5). */
+  fields: string[];
+}
+
+export function processStat(pid: number | string): ProcessStat | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces: fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', parent: Number(fields[1]), fields };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parent pid of every process, read from /proc; undefined where there is no /proc. */
 function parents(): Map<number, number> | undefined {
   let entries: string[];
@@ -11,14 +31,8 @@ function parents(): Map<number, number> | undefined {
   const result = new Map<number, number>();
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name is in parentheses and may hold spaces: fields start after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      result.set(Number(entry), Number(fields[1]));
-    } catch {
-      // The process ended while we looked.
-    }
+    const stat = processStat(entry);
+    if (stat) result.set(Number(entry), stat.parent);
   }
   return result;
 }

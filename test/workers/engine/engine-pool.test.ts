@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { EnginePool } from '../../../workers/engine/engine-pool';
+import { processStat } from '../../../workers/engine/process-tree';
 import { engineEnvironment } from '../../../workers/engine/run-layer';
 import { pause } from '../../helpers/servers';
 
@@ -27,13 +28,8 @@ const waitingEngines = (taken: number[]): number[] =>
     .readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p) && !taken.includes(Number(p)))
     .filter((p) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-        const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return state !== 'Z' && parent === String(process.pid);
-      } catch {
-        return false;
-      }
+      const stat = processStat(p);
+      return stat !== undefined && stat.state !== 'Z' && stat.parent === process.pid;
     })
     .map(Number);
 
