@@ -24,6 +24,9 @@ export interface LayerFigures {
   destroy: number;
 }
 
+/** The durations measureBareTogether takes, for both layers at once. */
+export type TogetherFigures = Pick<LayerFigures, 'up' | 'noop' | 'destroy'>;
+
 const LAYERS: LayerName[] = ['data', 'storage'];
 
 async function open(
@@ -87,9 +90,7 @@ async function timedUp(stack: Stack): Promise<{ ms: number; firstEvent: number }
  * Strata's pre-started engine processes are): what this machine gives two engines running side
  * by side, the floor for a parallel walk when the cores are few.
  */
-export async function measureBareTogether(): Promise<
-  Omit<LayerFigures, 'firstEvent' | 'noopFirstEvent'>
-> {
+export async function measureBareTogether(): Promise<TogetherFigures> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bare-together-'));
   fs.mkdirSync(path.join(scratch, 'state'));
   const environment = `bare-${Math.random().toString(16).slice(2, 8)}`;

@@ -13,7 +13,12 @@ import type { LayerName } from '../core/domain';
 import { redisKeys } from '../core/redis-keys';
 import { uniqueName } from '../test/helpers/harness';
 import { pause, StrataProcesses } from '../test/helpers/servers';
-import { measureBareEngine, measureBareTogether, type LayerFigures } from './bare-engine';
+import {
+  measureBareEngine,
+  measureBareTogether,
+  type LayerFigures,
+  type TogetherFigures,
+} from './bare-engine';
 import { measureLifecycle, summary } from './lifecycle';
 import { requestRate } from './load';
 import { measureMultiMachine } from './multi-machine';
@@ -181,12 +186,12 @@ function rssKb(pid: number): number {
 
 async function table(results: string[]): Promise<void> {
   const bare: Record<LayerName, LayerFigures>[] = [];
-  const together: Omit<LayerFigures, 'firstEvent' | 'noopFirstEvent'>[] = [];
+  const together: TogetherFigures[] = [];
   for (let run = 0; run < RUNS; run++) {
     bare.push(await measureBareEngine());
     together.push(await measureBareTogether());
   }
-  const both = (f: 'up' | 'noop' | 'destroy'): number => median(together.map((t) => t[f]));
+  const both = (f: keyof TogetherFigures): number => median(together.map((t) => t[f]));
   const layerMedian = (layer: LayerName, f: keyof LayerFigures): number =>
     median(bare.map((b) => b[layer][f]));
   const slowest = (f: keyof LayerFigures): number =>

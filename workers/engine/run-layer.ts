@@ -133,11 +133,11 @@ export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<Lay
       };
       onAbort = (): void => stop((options.signal?.reason as StopReason) ?? 'cancelled');
       timeout = setTimeout(() => stop('timeout'), options.timeoutMs);
-      unsubscribe = options.lease.onRenew(() =>
-        send({ type: 'lease', until: monotonicMs() + options.lease.validForMs() }),
-      );
+      // The engine gets the lease's end as a time, not a duration (see monotonicMs).
+      const leaseUntil = (): number => monotonicMs() + options.lease.validForMs();
+      unsubscribe = options.lease.onRenew(() => send({ type: 'lease', until: leaseUntil() }));
       options.signal?.addEventListener('abort', onAbort);
-      send({ type: 'run', task, leaseUntil: monotonicMs() + options.lease.validForMs() });
+      send({ type: 'run', task, leaseUntil: leaseUntil() });
       if (options.signal?.aborted) onAbort();
     },
   );
