@@ -398,7 +398,22 @@ export class StrataProcesses extends StrataApiClient {
   }
 
   /** Processes of this installation still running besides the API and the worker. */
-  strays(): { pid: number; command: string }[] {
+  strays(): { pid: number; command: string; parent: number; state: string }[] {
+    const marker = `STRATA_DATA_DIR=${this.dataDir}\0`;
+    const found: { pid: number; command: string }[] = [];
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const environ = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
+        if (!`${environ}\0`.includes(marker)) continue;
+        const command = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        found.push({ pid: Number(entry), command: command.trim() });
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    // The live processes' trees are read after the scan: a process the worker starts while
+    // /proc is scanned (a warm engine replacing a used one) is then among their descendants.
     const mine = new Set<number>();
     for (const child of [this.apiProcess, this.worker]) {
       if (child?.pid && child.exitCode === null && child.signalCode === null) {
@@ -406,22 +421,11 @@ export class StrataProcesses extends StrataApiClient {
         for (const pid of descendants(child.pid)) mine.add(pid);
       }
     }
-    const marker = `STRATA_DATA_DIR=${this.dataDir}\0`;
-    const found: { pid: number; command: string }[] = [];
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry) || mine.has(Number(entry))) continue;
-      try {
-        const environ = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
-        if (!`${environ}\0`.includes(marker)) continue;
-        const state = processStat(entry)?.state;
-        if (state === undefined || state === 'Z') continue;
-        const command = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-        found.push({ pid: Number(entry), command: command.trim() });
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-    return found;
+    return found.flatMap(({ pid, command }) => {
+      const stat = processStat(pid);
+      if (mine.has(pid) || stat === undefined || stat.state === 'Z') return [];
+      return [{ pid, command, parent: stat.parent, state: stat.state }];
+    });
   }
 
   async close(): Promise<void> {
