@@ -9,4 +9,6 @@ export interface WorkerContext extends Services {
   running: Map<string, LeaseKeeper>;
   /** Engine processes started ahead of need; absent when STRATA_ENGINE_WARM is 0. */
   engines?: EnginePool;
+  /** The CLI version read at start, handed to engines; absent when it could not be read. */
+  cliVersion?: string;
 }

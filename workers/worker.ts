@@ -10,6 +10,7 @@ import { notificationQueueName, type NotifyJobData } from '../core/notification-
 import { createServices } from '../core/services';
 import type { Settings } from '../core/settings';
 import type { WorkerContext } from './context';
+import { readCliVersion } from './engine/cli-version';
 import { EnginePool, engineSecrets } from './engine/engine-pool';
 import { engineEnvironment } from './engine/run-layer';
 import { deployProcessor } from './processors/deploy';
@@ -41,7 +42,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const services = createServices(settings, redis, options.queueName ?? settings.queueName, logger);
   const { lifecycle, maintenance, keys } = services;
   const { close: closeServices, ...shared } = services;
-  const context: WorkerContext = { ...shared, logger, running: new Map() };
+  // Read once here rather than by each engine process as it starts.
+  const cli = await readCliVersion(process.env);
+  if ('problem' in cli) logger.error(cli.problem);
+  const context: WorkerContext = {
+    ...shared,
+    logger,
+    running: new Map(),
+    ...('version' in cli ? { cliVersion: cli.version } : {}),
+  };
   try {
     await claimInstallation(redis, keys, settings.bundleKey);
   } catch (error) {
@@ -123,7 +132,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // Started once the worker is ready, so a worker that cannot start leaves none behind.
     context.engines = new EnginePool(
       settings.engineWarm,
-      engineEnvironment(process.env, engineSecrets(settings)),
+      engineEnvironment(process.env, engineSecrets(settings), context.cliVersion),
     );
   }
   const reconciler = new Reconciler(context);

@@ -108,6 +108,7 @@ export async function runDeployment(
           onEvent: (event) => record.engineEvent(layer, event),
           signal: lease.signal,
           env: engineSecrets(ctx.settings),
+          ...(ctx.cliVersion ? { cliVersion: ctx.cliVersion } : {}),
           timeoutMs: ctx.settings.layerTimeoutMs,
           lease,
           ...(ctx.engines ? { engines: ctx.engines } : {}),

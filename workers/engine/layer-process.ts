@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   LocalWorkspace,
-  PulumiCommand,
   StackNotFoundError,
   type EngineEvent,
   type Stack,
@@ -26,6 +25,8 @@ import {
   summaryKeeper,
   type StackKnown,
 } from './lean-stack';
+import { CLI_VERSION_VARIABLE } from './cli-version';
+import { pulumiCommand } from './pulumi-command';
 import { knownSecrets, scrub } from './secrets';
 import {
   ENGINE_STOP_GRACE_MS,
@@ -39,11 +40,12 @@ import {
 const abort = new AbortController();
 
 /**
- * The CLI, found and its version checked (`pulumi version`) while this process waits for its
- * task, rather than by each workspace the operation opens.
+ * The CLI, with the version the worker read; without one, found and its version checked
+ * (`pulumi version`) while this process waits for its task, rather than by each workspace the
+ * operation opens.
  */
-const pulumiCommand = PulumiCommand.get();
-pulumiCommand.catch(() => undefined);
+const cli = pulumiCommand(process.env[CLI_VERSION_VARIABLE]);
+cli.catch(() => undefined);
 
 /**
  * This process fences itself: it may run only while its attempt's lease holds. The worker
@@ -237,7 +239,7 @@ async function openStack(task: LayerTask, exists: StackKnown): Promise<Stack> {
   const workspace = await LocalWorkspace.create({
     workDir,
     program: ran.program,
-    pulumiCommand: await pulumiCommand,
+    pulumiCommand: await cli,
     projectSettings: {
       name: PROJECT_NAME,
       runtime: 'nodejs',

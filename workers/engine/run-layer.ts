@@ -1,4 +1,5 @@
 import { runInChild } from '../../core/run-in-child';
+import { CLI_VERSION_VARIABLE } from './cli-version';
 import { forkEngine, type EnginePool } from './engine-pool';
 import { killTree } from './process-tree';
 import { knownSecrets, scrubText } from './secrets';
@@ -36,8 +37,10 @@ export interface RunLayerOptions {
   onEvent: (event: unknown) => void;
   /** Aborted with a StopReason: stop the engine (gracefully, then by force unless `cancelled`). */
   signal?: AbortSignal;
-  /** Extra environment for the engine process (the state passphrase). */
+  /** Extra environment for the engine process (the state passphrase); kept out of its errors. */
   env?: Record<string, string>;
+  /** The CLI version the worker read (see readCliVersion). */
+  cliVersion?: string;
   timeoutMs: number;
   lease: LeaseFeed;
   /** Engine processes started ahead of need; without it each operation starts its own. */
@@ -63,9 +66,14 @@ const ENGINE_ENVIRONMENT =
 export function engineEnvironment(
   parent: NodeJS.ProcessEnv,
   extra: Record<string, string> = {},
+  cliVersion?: string,
 ): NodeJS.ProcessEnv {
   const passed = Object.entries(parent).filter(([name]) => ENGINE_ENVIRONMENT.test(name));
-  return { ...Object.fromEntries(passed), ...extra };
+  return {
+    ...Object.fromEntries(passed),
+    ...extra,
+    ...(cliVersion ? { [CLI_VERSION_VARIABLE]: cliVersion } : {}),
+  };
 }
 
 function human(ms: number): string {
@@ -79,7 +87,7 @@ function human(ms: number): string {
  * events; everything the child starts is killed with it.
  */
 export function runLayer(task: LayerTask, options: RunLayerOptions): Promise<LayerResult> {
-  const env = engineEnvironment(process.env, options.env);
+  const env = engineEnvironment(process.env, options.env, options.cliVersion);
   let stopped: StopReason | undefined;
   let forceTimer: NodeJS.Timeout | undefined;
   let timeout: NodeJS.Timeout | undefined;
