@@ -2,8 +2,10 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
+  createSecretKey,
   randomBytes,
   timingSafeEqual,
+  type KeyObject,
 } from 'node:crypto';
 
 /** AES-256-GCM with a key derived from `secret`; output is iv.tag.ciphertext in base64url. */
@@ -22,17 +24,36 @@ export function decrypt(secret: string, sealed: string): string {
   return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
 }
 
-function deriveKey(secret: string): Buffer {
-  return createHash('sha256').update(`strata-bundle:${secret}`).digest();
+/**
+ * Keys by the secret they are derived from. A process seals with one or two secrets, and
+ * deriving and importing the key again for each `.env` download showed in its profile.
+ */
+const derived = new Map<string, KeyObject>();
+
+function deriveKey(secret: string): KeyObject {
+  let key = derived.get(secret);
+  if (!key) {
+    key = createSecretKey(createHash('sha256').update(`strata-bundle:${secret}`).digest());
+    derived.set(secret, key);
+  }
+  return key;
 }
 
 export function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
+/** The SHA-256 of `value`, for comparing with safeEqualDigests. */
+export function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Compares two digests without leaking where they differ. */
+export function safeEqualDigests(a: Buffer, b: Buffer): boolean {
+  return timingSafeEqual(a, b);
+}
+
 /** Compares two strings without leaking where they differ. */
 export function safeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right);
+  return safeEqualDigests(digest(a), digest(b));
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { safeEqual } from '../../core/crypto';
+import { digest, safeEqualDigests } from '../../core/crypto';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 
 export const SCOPES = ['read', 'deploy', 'secrets:read', 'admin'] as const;
@@ -73,15 +73,17 @@ function bearer(request: FastifyRequest): string {
 
 export default fp<{ apiToken: string; tokensFile?: string }>(
   async (app, options) => {
-    const tokens: TokenEntry[] = [
-      { name: 'admin', token: options.apiToken, scopes: ['admin'] },
+    // Digests compared in constant time: equal lengths, and hashing each known token once
+    // rather than on every request.
+    const tokens = [
+      { name: 'admin', token: options.apiToken, scopes: ['admin'] as Scope[] },
       ...(options.tokensFile ? loadTokens(options.tokensFile) : []),
-    ];
+    ].map((entry) => ({ name: entry.name, scopes: entry.scopes, digest: digest(entry.token) }));
     const identify = (request: FastifyRequest): Principal => {
-      const presented = bearer(request);
+      const presented = digest(bearer(request));
       // Compare against every token so the time taken says nothing about which one matched.
-      let found: TokenEntry | undefined;
-      for (const entry of tokens) if (safeEqual(entry.token, presented)) found ??= entry;
+      let found: (typeof tokens)[number] | undefined;
+      for (const entry of tokens) if (safeEqualDigests(entry.digest, presented)) found ??= entry;
       if (!found) throw new UnauthorizedError('the bearer token is not valid');
       return { name: found.name, scopes: found.scopes };
     };

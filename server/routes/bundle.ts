@@ -37,11 +37,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      // Two reads at once, both from Redis: this route never waits on anything else.
-      const [env, bundle] = await Promise.all([
-        store.requireEnvironment(request.params.name),
-        store.getBundle(request.params.name),
-      ]);
+      // One read from Redis: this route never waits on anything else.
+      const { env, bundle } = await store.requireEnvironmentAndBundle(request.params.name);
       const present = environmentLayers(env);
       const { layer, format } = request.query;
       if (layer && !present.includes(layer as LayerName)) {

@@ -80,4 +80,44 @@ describe('store', () => {
     assert.equal((await store.getBundle(name))?.entries[0]?.value, 'hunter2-very-secret');
     await store.deleteBundle(name);
   });
+
+  it("serves the .env as Redis holds it at each read: a new bundle, another process's, none", async () => {
+    const name = uniqueName('bundle-read');
+    const bundle = (password: string) => ({
+      environment: name,
+      generatedAt: new Date().toISOString(),
+      entries: [{ key: 'DB_PASSWORD', value: password, layer: 'data' as const, secret: true }],
+      outputs: {},
+    });
+    const otherRedis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const other = new Store(otherRedis, keys, 'test-bundle-key');
+    try {
+      await assert.rejects(store.requireEnvironmentAndBundle(name), /environment ".*" not found/);
+      await store.createEnvironment(record(name));
+      assert.equal((await store.requireEnvironmentAndBundle(name)).bundle, undefined);
+
+      await store.saveBundle(bundle('first-password'));
+      const first = await store.requireEnvironmentAndBundle(name);
+      assert.equal(first.env.name, name);
+      assert.equal(first.bundle?.entries[0]?.value, 'first-password');
+      // Kept for the next download, and nobody can change the kept one.
+      assert.equal((await store.requireEnvironmentAndBundle(name)).bundle, first.bundle);
+      assert.throws(() => {
+        (first.bundle?.entries[0] as { value: string }).value = 'changed';
+      }, TypeError);
+
+      // Another API process or the worker writes a new bundle: this one reads it at once.
+      await other.saveBundle(bundle('second-password'));
+      const second = await store.requireEnvironmentAndBundle(name);
+      assert.equal(second.bundle?.entries[0]?.value, 'second-password');
+
+      await other.deleteBundle(name);
+      assert.equal((await store.requireEnvironmentAndBundle(name)).bundle, undefined);
+    } finally {
+      other.close();
+      await otherRedis.quit();
+      await store.deleteBundle(name);
+      await store.deleteEnvironment(name);
+    }
+  });
 });
