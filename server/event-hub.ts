@@ -11,8 +11,8 @@ const READ_COUNT = 500;
 const RETRY_MS = 500;
 
 export interface EventListener {
-  /** An event appended to the deployment's stream. */
-  event(event: LoggedEvent): void;
+  /** Events appended to the deployment's stream, in order: all that one read brought. */
+  events(batch: LoggedEvent[]): void;
   /** The hub is closing (the process shuts down): end the client's stream. */
   close(): void;
 }
@@ -245,14 +245,14 @@ export class EventHub {
         const id = byKey.get(key);
         const entry = id === undefined ? undefined : this.watched.get(id);
         if (!entry) continue;
-        for (const event of parseEntries(entries)) {
-          if (event.seq <= entry.cursor) continue;
-          entry.cursor = event.seq;
-          for (const listener of entry.listeners) {
-            listener.event(event);
-            this.delivered++;
-          }
-        }
+        const cursor = entry.cursor;
+        const fresh = parseEntries(entries).filter((event) => event.seq > cursor);
+        const last = fresh.at(-1);
+        if (!last) continue;
+        entry.cursor = last.seq;
+        // A batch per listener: one write per client for all the events of this read.
+        for (const listener of entry.listeners) listener.events(fresh);
+        this.delivered += fresh.length * entry.listeners.size;
       }
     }
   }
