@@ -29,6 +29,10 @@ export interface Page<T> {
   next?: PagePosition;
 }
 
+function environmentNotFound(name: string): NotFoundError {
+  return new NotFoundError(`environment "${name}" not found`);
+}
+
 /** Environments whose opened bundle an API process keeps (see openBundle). */
 const OPENED_BUNDLES = 256;
 
@@ -126,7 +130,7 @@ export class Store {
 
   async requireEnvironment(name: string): Promise<EnvironmentRecord> {
     const env = await this.getEnvironment(name);
-    if (!env) throw new NotFoundError(`environment "${name}" not found`);
+    if (!env) throw environmentNotFound(name);
     return env;
   }
 
@@ -138,9 +142,7 @@ export class Store {
       this.keys.environment(name),
       this.keys.bundle(name),
     );
-    if (raw === null || raw === undefined) {
-      throw new NotFoundError(`environment "${name}" not found`);
-    }
+    if (raw === null || raw === undefined) throw environmentNotFound(name);
     const env = JSON.parse(raw) as EnvironmentRecord;
     if (sealed === null || sealed === undefined) {
       this.opened.delete(name);
@@ -314,7 +316,11 @@ export class Store {
 
   async getBundle(environment: string): Promise<Bundle | undefined> {
     const sealed = await this.redis.get(this.keys.bundle(environment));
-    return sealed === null ? undefined : (JSON.parse(decrypt(this.bundleKey, sealed)) as Bundle);
+    return sealed === null ? undefined : this.unsealBundle(sealed);
+  }
+
+  private unsealBundle(sealed: string): Bundle {
+    return JSON.parse(decrypt(this.bundleKey, sealed)) as Bundle;
   }
 
   /**
@@ -326,7 +332,7 @@ export class Store {
   private openBundle(environment: string, sealed: string): Bundle {
     const kept = this.opened.get(environment);
     if (kept?.sealed === sealed) return kept.bundle;
-    const bundle = JSON.parse(decrypt(this.bundleKey, sealed)) as Bundle;
+    const bundle = this.unsealBundle(sealed);
     for (const entry of bundle.entries) Object.freeze(entry);
     Object.freeze(bundle.entries);
     Object.freeze(bundle);

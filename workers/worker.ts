@@ -42,15 +42,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const services = createServices(settings, redis, options.queueName ?? settings.queueName, logger);
   const { lifecycle, maintenance, keys } = services;
   const { close: closeServices, ...shared } = services;
-  // Read once here rather than by each engine process as it starts.
-  const cli = await readCliVersion(process.env);
-  if ('problem' in cli) logger.error(cli.problem);
-  const context: WorkerContext = {
-    ...shared,
-    logger,
-    running: new Map(),
-    ...('version' in cli ? { cliVersion: cli.version } : {}),
-  };
+  // Read once here rather than by each engine process as it starts, while the installation is
+  // claimed. It never rejects: a problem is logged, and engines then check for themselves.
+  const cliRead = readCliVersion(process.env);
   try {
     await claimInstallation(redis, keys, settings.bundleKey);
   } catch (error) {
@@ -59,6 +53,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     redis.disconnect();
     throw error;
   }
+  const cli = await cliRead;
+  if ('problem' in cli) logger.error(cli.problem);
+  const context: WorkerContext = {
+    ...shared,
+    logger,
+    running: new Map(),
+    ...('version' in cli ? { cliVersion: cli.version } : {}),
+  };
   // A cancel request may reach any API process; the worker running the deployment hears it here
   // at once (and from its next lease renewal, should this message be missed).
   await subscriber.subscribe(keys.cancelChannel());

@@ -14,9 +14,9 @@ export const CLI_VERSION_VARIABLE = 'STRATA_PULUMI_VERSION';
 const SDK_MAJOR = 3;
 
 /**
- * The version of the `pulumi` on PATH, as its engine processes will find it; `undefined`, with
- * the reason, when it cannot be run or its version is not one this SDK speaks to. Engines then
- * check for themselves and fail their operation with the SDK's own message.
+ * The version of the `pulumi` on PATH, as its engine processes will find it; a problem that says
+ * what to do when it cannot be run or its version is not one this SDK speaks to (engines then
+ * check for themselves and fail their operation with the SDK's own message). Never rejects.
  */
 export async function readCliVersion(
   env: NodeJS.ProcessEnv,

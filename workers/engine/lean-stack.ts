@@ -3,9 +3,10 @@
  * second on a busy machine, and the SDK spends several around every operation that Strata can
  * answer otherwise: `Stack.createOrSelect` runs a `stack select` that fails before the
  * `stack init` of a new stack, and `up`, `refresh` and `destroy` end with `stack output` twice
- * and `stack history` once; an `up` of an inline program needs none of them to read its outputs. This file relies on how the SDK's Stack is built and on `up`
- * reading its results through `this.outputs()` and `this.info()`: internals checked against
- * PULUMI_SDK_CHECKED, like those in programs/lib/pulumi-internals.ts, and tested beside it.
+ * and `stack history` once; an `up` of an inline program needs none of them to read its
+ * outputs. This file relies on how the SDK's Stack is built and on `up` reading its results
+ * through `this.outputs()` and `this.info()`: internals checked against PULUMI_SDK_CHECKED,
+ * like those in programs/lib/pulumi-internals.ts, and tested beside it.
  */
 import * as pulumi from '@pulumi/pulumi';
 import {

@@ -7,7 +7,7 @@ import semver from 'semver';
  * so the instance is made from its prototype with the two fields `get()` sets.
  */
 export function pulumiCommand(version: string | undefined): Promise<PulumiCommand> {
-  const parsed = version === undefined ? null : semver.parse(version);
+  const parsed = semver.parse(version);
   if (!parsed) return PulumiCommand.get();
   const command = Object.create(PulumiCommand.prototype) as PulumiCommand;
   return Promise.resolve(Object.assign(command, { command: 'pulumi', version: parsed }));
