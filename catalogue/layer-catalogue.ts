@@ -1,22 +1,10 @@
 import type { LayerName, LayerSpec, TargetName } from '../core/domain';
-import { awsLayers } from '../programs/aws';
-import { cloudflareLayers } from '../programs/cloudflare';
-import { gcpLayers } from '../programs/gcp';
-import { hcloudLayers } from '../programs/hcloud';
-import { localLayers } from '../programs/local';
-import { openstackLayers } from '../programs/openstack';
 import { ConfigError } from '../programs/lib/config';
 import type { LayerDefinition } from '../programs/lib/types';
+import { CATALOGUE_TARGETS, targetLayers } from './target-layers';
 
-/** Every (target, layer) Strata can run: what the worker executes and GET /v1/targets lists. */
-export const CATALOGUE: readonly LayerDefinition[] = [
-  ...localLayers,
-  ...awsLayers,
-  ...gcpLayers,
-  ...hcloudLayers,
-  ...openstackLayers,
-  ...cloudflareLayers,
-];
+/** Every (target, layer) Strata can run: what the API checks specs against and GET /v1/targets lists. */
+export const CATALOGUE: readonly LayerDefinition[] = CATALOGUE_TARGETS.flatMap(targetLayers);
 
 export function findLayer(target: TargetName, layer: LayerName): LayerDefinition | undefined {
   return CATALOGUE.find((d) => d.target === target && d.layer === layer);

@@ -16,7 +16,7 @@ import { backendKind, scrubUrl } from '../../core/backend-url';
 import type { ChangeSummary, PlannedStep } from '../../core/domain';
 import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
-import { findLayer } from '../../catalogue/layer-catalogue';
+import { targetLayers } from '../../catalogue/target-layers';
 import { killTree } from './process-tree';
 import {
   destroyAndRemove,
@@ -46,6 +46,10 @@ const abort = new AbortController();
  */
 const cli = pulumiCommand(process.env[CLI_VERSION_VARIABLE]);
 cli.catch(() => undefined);
+
+// The embedded default target's programs load while this process waits; another target's load
+// when its task comes (see targetLayers), a second or less before an apply of minutes.
+targetLayers('local');
 
 /**
  * This process fences itself: it may run only while its attempt's lease holds. The worker
@@ -216,7 +220,7 @@ async function withStaleLockCleared<T>(stack: Stack, work: () => Promise<T>): Pr
 }
 
 async function openStack(task: LayerTask, exists: StackKnown): Promise<Stack> {
-  const definition = findLayer(task.target, task.layer);
+  const definition = targetLayers(task.target).find((d) => d.layer === task.layer);
   if (!definition) throw new Error(`no ${task.layer} layer for target ${task.target}`);
   const program = definition.program({
     environment: task.environment,
@@ -332,16 +336,14 @@ async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
       return { changes: summary(kept.changes()), outputs: result.outputs };
     }
     case 'preview': {
-      const { changes, steps } = await previewSteps(stack, common, 'up', task.refresh !== false);
-      return { changes, steps, outputs: await stack.outputs() };
+      return previewSteps(stack, common, 'up', task.refresh !== false);
     }
     case 'refresh': {
       await stack.refresh(common);
       return { changes: summary(kept.changes()), outputs: await stack.outputs() };
     }
     case 'preview-destroy': {
-      const { changes, steps } = await previewSteps(stack, common, 'destroy');
-      return { changes, steps, outputs: await stack.outputs() };
+      return previewSteps(stack, common, 'destroy');
     }
     case 'destroy': {
       if (task.expectedSteps) {
@@ -376,7 +378,6 @@ async function operate(stack: Stack, task: LayerTask): Promise<LayerResult> {
       });
       return {
         changes: summary(result.changeSummary),
-        outputs: await stack.outputs(),
         drift: drifted.length > 0,
         driftedResources: drifted,
       };
