@@ -118,7 +118,7 @@ export async function runDeployment(
       if (result.steps) plannedSteps[layer] = result.steps;
       if (changesState) {
         if (destroying) delete outputs[layer];
-        else outputs[layer] = result.outputs;
+        else if (result.outputs) outputs[layer] = result.outputs;
       }
       if (result.drift) drift = true;
       await record.layerRun(layer, {

@@ -47,8 +47,11 @@ export interface LayerTask {
 
 export interface LayerResult {
   changes: ChangeSummary;
-  /** Stack outputs after the operation; empty after destroy. */
-  outputs: StackOutputs;
+  /**
+   * Stack outputs after the operation; empty after destroy. Absent after a preview or a drift
+   * check: neither changes them, and reading them back costs a CLI call that decrypts the state.
+   */
+  outputs?: StackOutputs;
   /** For `drift`: whether live resources differ from the state, and how. */
   drift?: boolean;
   driftedResources?: { urn: string; op: string; diffs?: string[] }[];

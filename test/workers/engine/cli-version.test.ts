@@ -1,7 +1,6 @@
 /**
  * The worker reads the CLI's version once and hands it to its engine processes, which then run
- * no `pulumi version` of their own. Seen through a wrapper first on PATH that records each
- * command line and runs the real CLI.
+ * no `pulumi version` of their own. Seen through a CliRecorder.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readCliVersion } from '../../../workers/engine/cli-version';
+import { CliRecorder } from '../../helpers/cli-recorder';
 import { uniqueName } from '../../helpers/harness';
 import { StrataProcesses } from '../../helpers/servers';
 
@@ -29,17 +29,8 @@ describe('the CLI version', () => {
   });
 
   it('is read once by the worker, not again by each engine process', async () => {
-    const real = execFileSync('sh', ['-c', 'command -v pulumi'], { encoding: 'utf8' }).trim();
-    const wrapper = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-cli-calls-'));
-    const calls = path.join(wrapper, 'calls.log');
-    fs.writeFileSync(
-      path.join(wrapper, 'pulumi'),
-      `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${real}' "$@"\n`,
-      { mode: 0o755 },
-    );
-    const strata = await StrataProcesses.start({
-      env: { PATH: `${wrapper}${path.delimiter}${process.env.PATH ?? ''}` },
-    });
+    const cli = CliRecorder.create();
+    const strata = await StrataProcesses.start({ env: cli.env });
     try {
       const name = uniqueName('cli-version');
       const layers = { data: { target: 'local' }, storage: { target: 'local' } };
@@ -49,7 +40,7 @@ describe('the CLI version', () => {
       );
       assert.equal((await strata.destroy(name)).status, 'succeeded');
 
-      const lines = fs.readFileSync(calls, 'utf8').trim().split('\n');
+      const lines = cli.calls();
       const operations = lines.filter((l) => /^(up|destroy)\b/.test(l));
       assert.equal(
         operations.length,
@@ -63,7 +54,7 @@ describe('the CLI version', () => {
       );
     } finally {
       await strata.close();
-      fs.rmSync(wrapper, { recursive: true, force: true });
+      cli.close();
     }
   });
 });
