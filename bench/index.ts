@@ -40,6 +40,20 @@ const quantile = (values: number[], q: number): number => {
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
 
+/** Time spent in each named step, summed over repeats: where a part's minutes go. */
+function stepTimer(): { done(step: string): void; summary(): string } {
+  const spent = new Map<string, number>();
+  let last = performance.now();
+  return {
+    done: (step) => {
+      const now = performance.now();
+      spent.set(step, (spent.get(step) ?? 0) + now - last);
+      last = now;
+    },
+    summary: () => [...spent].map(([step, ms]) => `${step} ${Math.round(ms / 1000)} s`).join(', '),
+  };
+}
+
 /** One line of the table: figure, bare engine, Strata, ratio, goal. */
 function row(figure: string, bare: string, strata: string, compared: string, goal: string): void {
   console.log(
@@ -166,7 +180,7 @@ async function fanOut(strata: StrataProcesses, name: string, clients: number): P
  * Strata's processes as a fresh start leaves them: the worker may still be starting when the API
  * answers. One deployment run first makes the figures those of a running installation.
  */
-async function started(): Promise<StrataProcesses> {
+async function startInstallation(): Promise<StrataProcesses> {
   const strata = await StrataProcesses.start({
     // A thousand followers of one deployment on one token: past the default stream caps.
     env: {
@@ -223,13 +237,20 @@ function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
 }
 
-async function table(results: string[]): Promise<void> {
+async function table(
+  results: string[],
+  installation: () => Promise<StrataProcesses>,
+): Promise<void> {
+  const steps = stepTimer();
   const bare: Record<LayerName, LayerFigures>[] = [];
   const together: TogetherFigures[] = [];
   for (let run = 0; run < RUNS; run++) {
     bare.push(await measureBareEngine());
-    together.push(await measureBareTogether());
+    steps.done('bare layers');
   }
+  // Context for the ratios rather than a goal's baseline: one run is enough to read it by.
+  together.push(await measureBareTogether());
+  steps.done('bare together');
   const both = (f: keyof TogetherFigures): number => median(together.map((t) => t[f]));
   const layerMedian = (layer: LayerName, f: keyof LayerFigures): number =>
     median(bare.map((b) => b[layer][f]));
@@ -238,29 +259,32 @@ async function table(results: string[]): Promise<void> {
   const sequence = (f: keyof LayerFigures): number =>
     layerMedian('data', f) + layerMedian('storage', f);
 
-  const strata = await started();
+  const strata = await installation();
+  steps.done('start');
   const ups: { ms: number; firstEvent: number }[] = [];
   const noops: { ms: number; firstEvent: number }[] = [];
   const destroys: number[] = [];
   let sse200: number[] = [];
   let sse1000: number[] = [];
   let envRates: EnvRates = { strata: [], bare: [], errors: 0 };
-  try {
+  {
     for (let run = 0; run < RUNS; run++) {
       const name = uniqueName('bench');
       ups.push(await timed(strata, () => created(strata, name)));
       noops.push(await timed(strata, () => strata.deploy(name, { operation: 'up' })));
       destroys.push((await timed(strata, () => destroyId(strata, name))).ms);
     }
+    steps.done('operations');
     const name = uniqueName('bench-sse');
     await strata.waitFor(await strata.create({ name, layers: STORAGE }));
     sse200 = await fanOut(strata, name, 200);
     sse1000 = await fanOut(strata, name, 1000);
+    steps.done('SSE');
 
     envRates = await envAgainstBare(strata, name);
-  } finally {
-    await strata.close();
+    steps.done('.env');
   }
+  console.log(`\ntable steps: ${steps.summary()}`);
 
   const up = median(ups.map((u) => u.ms));
   const first = median(ups.map((u) => u.firstEvent));
@@ -314,7 +338,7 @@ async function table(results: string[]): Promise<void> {
   // The goals compare with one layer alone; two engines at once on few cores also slow each
   // other down. This row says how much of the gap that is, whatever Strata does.
   row(
-    '  bare, both layers at once: up, no-op, destroy',
+    '  bare, both layers at once (one run)',
     `${s(both('up'))}, ${s(both('noop'))}, ${s(both('destroy'))}`,
     '-',
     `${ratio(up, both('up'))}, ${ratio(noop, both('noop'))}, ${ratio(destroy, both('destroy'))}`,
@@ -343,96 +367,158 @@ async function table(results: string[]): Promise<void> {
   );
 }
 
-/** A deployment waiting behind another on its environment: from the first's end to its start. */
-async function handoff(results: string[]): Promise<void> {
-  const strata = await StrataProcesses.start({ env: { LOG_LEVEL: 'warn' } });
+/**
+ * A deployment waiting behind another on its environment: from the first's end to its start.
+ * Redeploys without refresh, the shortest operations, so most of each pair is the wait.
+ */
+async function handoff(strata: StrataProcesses, name: string): Promise<number[]> {
   const gaps: number[] = [];
-  try {
-    const name = uniqueName('bench-handoff');
-    await strata.waitFor(await strata.create({ name, layers: STORAGE }));
-    for (let run = 0; run < RUNS; run++) {
-      const first = await strata.deploy(name, { operation: 'refresh' });
-      const second = await strata.deploy(name, { operation: 'refresh' });
-      await strata.waitFor(second);
-      const a = (await strata.deployment(first)) as { finishedAt?: string };
-      const b = (await strata.deployment(second)) as { startedAt?: string };
-      gaps.push(Date.parse(b.startedAt ?? '') - Date.parse(a.finishedAt ?? ''));
-    }
-  } finally {
-    await strata.close();
+  for (let run = 0; run < RUNS; run++) {
+    const first = await strata.deploy(name, REDEPLOY);
+    const second = await strata.deploy(name, REDEPLOY);
+    await strata.waitFor(second);
+    const a = (await strata.deployment(first)) as { finishedAt?: string };
+    const b = (await strata.deployment(second)) as { startedAt?: string };
+    gaps.push(Date.parse(b.startedAt ?? '') - Date.parse(a.finishedAt ?? ''));
   }
-  console.log('');
-  summary('hand-off: first ends -> waiting one starts (goal <= 50 ms)', gaps);
-  results.push(`hand-off ${Math.round(median(gaps))} ms`);
+  return gaps;
 }
 
-/** 20 environments created at once, with one worker process and then with two. */
-async function throughput(results: string[]): Promise<void> {
+const REDEPLOY = { operation: 'up', refresh: false };
+
+/**
+ * The parts after the table, on the installation it used: `handoff`; `throughput`, 20
+ * environments created at once with one worker process, then with two; `rss`, the first
+ * worker's resident memory over its first 200 operations (the table's, the hand-off's, the
+ * creates, then redeploys of 8 of those environments).
+ */
+async function installationParts(
+  results: string[],
+  strata: StrataProcesses,
+  parts: { handoff: boolean; throughput: boolean; rss: boolean },
+  took: (part: string, ms: number) => void,
+): Promise<void> {
   const count = Number(process.env.BENCH_ENVIRONMENTS ?? 20);
-  const strata = await started();
-  const all = async (): Promise<number> => {
+  const all = async (names: string[]): Promise<number> => {
     const started = performance.now();
-    const ids = await Promise.all(
-      Array.from({ length: count }, () =>
-        strata.create({ name: uniqueName('bench-many'), layers: STORAGE }),
-      ),
-    );
+    const ids = await Promise.all(names.map((name) => strata.create({ name, layers: STORAGE })));
     for (const id of ids) await strata.waitFor(id, undefined, 300_000);
     return performance.now() - started;
   };
+  const names = (n: number): string[] => Array.from({ length: n }, () => uniqueName('bench-many'));
   let one = NaN;
   let two = NaN;
+  let memory: Memory | undefined;
+  let gaps: number[] = [];
   const first = strata.worker;
-  try {
-    one = await all();
+  // Sampled now, when the table ran first: its operations are about the first tenth.
+  const early = { operations: await layerOperations(strata), kb: rssKb(first?.pid ?? 0) };
+  let begun = performance.now();
+  if (parts.handoff) {
+    const name = uniqueName('bench-handoff');
+    await strata.waitFor(await strata.create({ name, layers: STORAGE }));
+    gaps = await handoff(strata, name);
+    took('handoff', performance.now() - begun);
+  }
+  begun = performance.now();
+  const created = names(parts.throughput ? count : parts.rss ? RSS_ENVIRONMENTS : 0);
+  one = await all(created);
+  let throughputMs = one;
+  if (parts.rss) {
+    const begun = performance.now();
+    memory = await redeployed(strata, created.slice(0, RSS_ENVIRONMENTS), early);
+    took('rss', performance.now() - begun + (parts.throughput ? 0 : one));
+  }
+  if (parts.throughput) {
+    const begun = performance.now();
     strata.startWorker();
     await pause(2_000);
-    two = await all();
-  } finally {
-    first?.kill('SIGTERM');
-    await strata.close();
+    two = await all(names(count));
+    throughputMs += performance.now() - begun;
+    took('throughput', throughputMs);
   }
-  console.log(`\n${count} environments (storage layer) created at once, until all succeeded`);
-  console.log(`${'one worker process'.padEnd(48)} ${s(one)}`);
-  console.log(`${'two worker processes'.padEnd(48)} ${s(two)}`);
-  console.log(`${'throughput gain (goal >= 1.7x)'.padEnd(48)} ${ratio(one, two)}`);
-  results.push(`2 workers ${ratio(one, two)}`);
+  first?.kill('SIGTERM');
+  if (parts.handoff) {
+    console.log('');
+    summary('hand-off: first ends -> waiting one starts (goal <= 50 ms)', gaps);
+    results.push(`hand-off ${Math.round(median(gaps))} ms`);
+  }
+  if (parts.throughput) {
+    console.log(`\n${count} environments (storage layer) created at once, until all succeeded`);
+    console.log(`${'one worker process'.padEnd(48)} ${s(one)}`);
+    console.log(`${'two worker processes'.padEnd(48)} ${s(two)}`);
+    console.log(`${'throughput gain (goal >= 1.7x)'.padEnd(48)} ${ratio(one, two)}`);
+    results.push(`2 workers ${ratio(one, two)}`);
+  }
+  if (memory) {
+    const { early, late, redeploys } = memory;
+    const drift = ((late.kb - early.kb) / early.kb) * 100;
+    console.log(
+      `\nworker RSS over its first ${late.operations} layer operations (the last ${redeploys} of them redeploys without refresh, ${RSS_ENVIRONMENTS} environments at once)`,
+    );
+    console.log(
+      `${`after ${early.operations} operations -> after ${late.operations}`.padEnd(48)} ${Math.round(early.kb / 1024)} MB -> ${Math.round(late.kb / 1024)} MB   drift ${drift.toFixed(1)}% (goal <= 10%)`,
+    );
+    results.push(`RSS drift ${drift.toFixed(1)}%`);
+  }
 }
 
-/** The worker's resident memory over many operations: after the first tenth, and at the end. */
-async function rss(results: string[]): Promise<void> {
-  const operations = Number(process.env.BENCH_RSS_OPERATIONS ?? 200);
-  const strata = await StrataProcesses.start({ env: { LOG_LEVEL: 'warn' } });
-  let early = NaN;
-  let late = NaN;
-  try {
-    const names = Array.from({ length: 8 }, () => uniqueName('bench-rss'));
-    await Promise.all(
-      names.map(async (n) => strata.waitFor(await strata.create({ name: n, layers: STORAGE }))),
-    );
-    let begun = 0;
-    let finished = 0;
-    await Promise.all(
-      names.map(async (n) => {
-        while (begun < operations) {
-          begun++;
-          await strata.waitFor(await strata.deploy(n, { operation: 'refresh' }));
-          finished++;
-          if (Number.isNaN(early) && finished >= Math.ceil(operations / 10))
-            early = rssKb(strata.worker?.pid ?? 0);
-        }
-      }),
-    );
-    late = rssKb(strata.worker?.pid ?? 0);
-  } finally {
-    await strata.close();
-  }
-  const drift = ((late - early) / early) * 100;
-  console.log(`\nworker RSS over ${operations} operations (refresh, 8 environments)`);
-  console.log(
-    `${'after the first tenth -> at the end'.padEnd(48)} ${Math.round(early / 1024)} MB -> ${Math.round(late / 1024)} MB   drift ${drift.toFixed(1)}% (goal <= 10%)`,
+/** The worker's RSS after a number of layer operations. */
+interface MemorySample {
+  operations: number;
+  kb: number;
+}
+
+interface Memory {
+  early: MemorySample;
+  late: MemorySample;
+  redeploys: number;
+}
+
+/** Layer operations run so far, by every worker: Strata's own count, from `/metrics`. */
+async function layerOperations(strata: StrataProcesses): Promise<number> {
+  const text = await (await fetch(`${strata.url}/metrics`)).text();
+  return [...text.matchAll(/^strata_layer_duration_seconds_count(?:\{[^}]*\})? (\d+)$/gm)].reduce(
+    (sum, match) => sum + Number(match[1]),
+    0,
   );
-  results.push(`RSS drift ${drift.toFixed(1)}%`);
+}
+
+/** Environments redeployed side by side for the RSS figure: as many as a worker runs and more. */
+const RSS_ENVIRONMENTS = 8;
+
+/**
+ * Redeploys `names` until the worker has run `BENCH_RSS_OPERATIONS` layer operations in all,
+ * sampling its RSS at the end, and after the first tenth unless `early` came after it (the
+ * table's operations). An `up` without refresh is a redeploy's whole path (program run, events,
+ * outputs, bundle) at the least engine CPU, so the count fits the bench.
+ */
+async function redeployed(
+  strata: StrataProcesses,
+  names: string[],
+  before: MemorySample,
+): Promise<Memory> {
+  const operations = Number(process.env.BENCH_RSS_OPERATIONS ?? 200);
+  const worker = strata.worker?.pid ?? 0;
+  const tenth = Math.ceil(operations / 10);
+  let early = before.operations >= tenth ? before : undefined;
+  const done = await layerOperations(strata);
+  let begun = done;
+  let finished = done;
+  await Promise.all(
+    names.map(async (name) => {
+      while (begun < operations) {
+        begun++;
+        const id = await strata.deploy(name, REDEPLOY);
+        const { status } = await strata.waitFor(id);
+        if (status !== 'succeeded') throw new Error(`redeploy ${id} ended ${status}`);
+        finished++;
+        if (!early && finished >= tenth) early = { operations: finished, kb: rssKb(worker) };
+      }
+    }),
+  );
+  const late = { operations: await layerOperations(strata), kb: rssKb(worker) };
+  return { early: early ?? late, late, redeploys: Math.max(0, operations - done) };
 }
 
 async function recovery(): Promise<void> {
@@ -482,10 +568,25 @@ async function main(): Promise<void> {
     await run();
     took.push(`${name} ${Math.round((performance.now() - begun) / 1000)} s`);
   };
-  await part('table', () => table(results));
-  await part('handoff', () => handoff(results));
-  await part('throughput', () => throughput(results));
-  await part('rss', () => rss(results));
+  // One installation for the default parts: the RSS figure counts every operation its first
+  // worker ran, so the table's and the other parts' operations are part of the 200.
+  let shared: StrataProcesses | undefined;
+  const installation = async (): Promise<StrataProcesses> => (shared ??= await startInstallation());
+  try {
+    await part('table', () => table(results, installation));
+    const after = {
+      handoff: parts.includes('handoff'),
+      throughput: parts.includes('throughput'),
+      rss: parts.includes('rss'),
+    };
+    if (after.handoff || after.throughput || after.rss) {
+      await installationParts(results, await installation(), after, (name, ms) =>
+        took.push(`${name} ${Math.round(ms / 1000)} s`),
+      );
+    }
+  } finally {
+    await shared?.close();
+  }
   await part('lifecycle', measureLifecycle);
   await part('recovery', recovery);
   await part('multi-machine', multiMachine);
