@@ -6,7 +6,7 @@ import type { LayerDefinition } from '../programs/lib/types';
  * Each target's layer definitions, loaded the first time they are asked for. An engine process
  * runs one layer of one target, and loading every target's programs with their provider SDKs
  * (@pulumi/aws alone is some 300 modules) cost each operation about 0.45 s of CPU it never used.
- * In the order GET /v1/targets lists them.
+ * The `local` target comes first: the embedded default, whose layers lead the catalogue.
  */
 const LOADERS: { readonly [T in TargetName]: () => readonly LayerDefinition[] } = {
   local: () => (require('../programs/local') as typeof import('../programs/local')).localLayers,
