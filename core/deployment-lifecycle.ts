@@ -88,8 +88,11 @@ export type BeginResult =
   | { kind: 'started'; attempt: Attempt }
   /** Another deployment has the environment, or this one is not first in line: try later. */
   | { kind: 'wait' }
-  /** Nothing to run: ended, held for approval, gone, or another job answers for it. */
-  | { kind: 'done' };
+  /**
+   * Nothing to run: ended, held for approval, gone, or another job answers for it. `gaveUp`:
+   * ended here, `failed`, its attempts all having died (see settleOrphaned).
+   */
+  | { kind: 'done'; gaveUp?: DeploymentRecord };
 
 const isFinal = (d: DeploymentRecord): boolean => FINAL_STATUSES.has(d.status);
 const isWaiting = (d: DeploymentRecord): boolean =>
@@ -340,10 +343,11 @@ export class DeploymentLifecycle {
       const resumed = d.status === 'running';
       const attempts = (d.attempts ?? 0) + 1;
       if (resumed && attempts > MAX_ATTEMPTS) {
-        await this.endOrphan(id, 'failed', gaveUp(d)).catch((error: unknown) => {
+        const ended = await this.endOrphan(id, 'failed', gaveUp(d)).catch((error: unknown) => {
           if (!(error instanceof FencedError)) throw error;
+          return undefined;
         });
-        return { kind: 'done' };
+        return ended ? { kind: 'done', gaveUp: ended } : { kind: 'done' };
       }
       const next: DeploymentRecord = {
         ...d,

@@ -10,7 +10,8 @@ import type { RedisKeys } from './redis-keys';
 /** A lease whose holder alone may make a write: `key` must still hold `token`. */
 export interface Fence {
   key: string;
-  token: string;
+  /** The holder's token; `null` for a write that must happen only while nobody holds the key. */
+  token: string | null;
 }
 
 const MAX_RETRIES = 50;

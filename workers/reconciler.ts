@@ -4,6 +4,7 @@ import { expiryJobId } from '../core/maintenance';
 import { FINAL_STATUSES } from '../core/domain';
 import { FencedError } from '../core/errors';
 import type { WorkerContext } from './context';
+import { settleOrphaned } from './deployment/record';
 
 /** How often deployments that have not ended are looked at. */
 const FAST_EVERY_MS = 2_000;
@@ -72,13 +73,15 @@ export class Reconciler {
     if (this.ctx.running.has(d.id) || (await lifecycle.holderAlive(d.environment))) return;
     const cancelledBy = await lifecycle.cancelRequestedBy(d.id);
     if (cancelledBy) {
-      await lifecycle.endOrphan(d.id, 'cancelled', `cancelled by ${cancelledBy}`);
+      const ended = await lifecycle.endOrphan(d.id, 'cancelled', `cancelled by ${cancelledBy}`);
+      if (ended) await settleOrphaned(this.ctx, ended);
       logger.info(
         { deployment: d.id },
         'reconciler: ended a cancelled deployment whose worker died',
       );
     } else if ((d.attempts ?? 0) >= MAX_ATTEMPTS) {
-      await lifecycle.endOrphan(d.id, 'failed', gaveUp(d));
+      const ended = await lifecycle.endOrphan(d.id, 'failed', gaveUp(d));
+      if (ended) await settleOrphaned(this.ctx, ended);
       logger.warn({ deployment: d.id }, 'reconciler: gave up on a deployment');
     } else if (await lifecycle.requeue(d.id, d.job)) {
       logger.info(

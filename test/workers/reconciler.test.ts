@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { newDeployment } from '../../core/deployment-lifecycle';
+import type { DeploymentRecord } from '../../core/domain';
+import { MAX_ATTEMPTS, newDeployment } from '../../core/deployment-lifecycle';
 import { expiryJobId } from '../../core/maintenance';
 import { startWorker, type RunningWorker } from '../../workers/worker';
 import {
@@ -54,29 +55,82 @@ describe('the reconciler', () => {
     assert.ok(await maintenance.queue.getJob(expiryJobId(name, env.expiresAt!)));
   });
 
-  it('resumes a running deployment whose worker died', async () => {
+  /**
+   * What a dead worker leaves: a `running` deployment of `operation` on an environment that was
+   * created, begun by an attempt whose worker is gone (the lease is dropped by `lapse`, once the
+   * test has shaped what the attempt left).
+   */
+  async function orphaned(prefix: string, operation: 'refresh' | 'up') {
     assert.ok(worker);
-    const name = uniqueName('orphan');
+    const name = uniqueName(prefix);
     const first = await createEnvironment(h, { name, layers: { storage: { target: 'local' } } });
     assert.equal(first.status, 'succeeded');
     const { lifecycle, store, redis, keys } = h.app.strata;
     // The worker dies; a live one would take the job below before this test could begin it.
     await worker.close();
     worker = undefined;
-    // What a dead worker leaves: a running deployment whose lease has lapsed.
     const env = await store.requireEnvironment(name);
-    const d = await lifecycle.enqueue(newDeployment(env, 'refresh', { kind: 'api' }));
+    const d = await lifecycle.enqueue(newDeployment(env, operation, { kind: 'api' }));
     await lifecycle.queue.remove(d.id);
     const begun = await lifecycle.begin(d.id, d.id);
-    assert.equal(begun.kind, 'started');
-    await redis.del(keys.environmentLease(name));
-    worker = await startWorker({
-      settings: h.settings,
-      logger: pino({ level: 'silent' }),
-      queueName: h.queueName,
-    });
-    const ended = await waitForDeployment(h, d.id);
+    if (begun.kind !== 'started') throw new Error(`the attempt did not start: ${begun.kind}`);
+    return {
+      name,
+      id: d.id,
+      attempt: begun.attempt,
+      /** The lease lapses and a new worker starts. */
+      lapse: async () => {
+        await redis.del(keys.environmentLease(name));
+        worker = await startWorker({
+          settings: h.settings,
+          logger: pino({ level: 'silent' }),
+          queueName: h.queueName,
+        });
+      },
+    };
+  }
+
+  it('resumes a running deployment whose worker died', async () => {
+    const { id, lapse } = await orphaned('orphan', 'refresh');
+    await lapse();
+    const ended = await waitForDeployment(h, id);
     assert.equal(ended.status, 'succeeded');
     assert.equal(ended.attempts, 2);
+  });
+
+  it('gives up on an up whose attempts all died, and the environment then says it failed', async () => {
+    const { store } = h.app.strata;
+    const { name, id, attempt, lapse } = await orphaned('given-up', 'up');
+    // What the last allowed attempt leaves when its worker dies mid-`up`: the environment
+    // provisioning, the layer running.
+    await attempt.update((record) => ({
+      ...record,
+      attempts: MAX_ATTEMPTS,
+      layerRuns: { storage: { status: 'running', startedAt: new Date().toISOString() } },
+    }));
+    await store.updateEnvironment(name, (e) => ({ ...e, status: 'provisioning' }));
+    await lapse();
+
+    const ended = (await waitForDeployment(h, id)) as unknown as DeploymentRecord;
+    assert.equal(ended.status, 'failed');
+    assert.match(ended.error ?? '', /gave up after 5 attempts/);
+    assert.equal(ended.layerRuns.storage?.status, 'failed');
+    const settled = await store.requireEnvironment(name);
+    assert.equal(settled.status, 'failed', 'not still provisioning');
+    assert.equal(
+      settled.layerStates.storage?.status,
+      'failed',
+      'the interrupted up may have changed it',
+    );
+    assert.equal(settled.layerStates.storage?.lastDeployment, id);
+
+    // The next up repairs it, as after any failure.
+    const repaired = await h.api(`/v1/environments/${name}/deployments`, {
+      method: 'POST',
+      json: { operation: 'up' },
+    });
+    const { id: next } = (await repaired.json()) as { id: string };
+    assert.equal((await waitForDeployment(h, next)).status, 'succeeded');
+    assert.equal((await store.requireEnvironment(name)).status, 'ready');
   });
 });

@@ -1,5 +1,7 @@
 import type { Attempt } from '../../core/deployment-lifecycle';
+import { FencedError, NotFoundError } from '../../core/errors';
 import type {
+  DeploymentRecord,
   EnvironmentRecord,
   LayerName,
   LayerRun,
@@ -113,6 +115,49 @@ export function environmentStatus(env: EnvironmentRecord): EnvironmentRecord['st
   if (states.length > 0 && states.every((s) => s?.status === 'destroyed')) return 'destroyed';
   if (states.some((s) => s?.status === 'ready')) return 'ready';
   return env.status === 'provisioning' ? 'failed' : env.status;
+}
+
+/**
+ * A deployment ended without a live attempt (its attempts all died, or it was cancelled while its
+ * worker was dead) leaves the environment saying what that attempt was doing: `provisioning` or
+ * `destroying`, the layers it was running as they were before. An up or a destroy may have
+ * changed any layer it was running, so those are failed and the environment's status follows
+ * from its layers. Nothing is written once another deployment holds the environment: its own end
+ * says what is true then.
+ */
+export async function settleOrphaned(ctx: WorkerContext, ended: DeploymentRecord): Promise<void> {
+  if (ended.operation !== 'up' && ended.operation !== 'destroy') return;
+  const interrupted = (Object.keys(ended.layerRuns) as LayerName[]).filter((layer) => {
+    const status = ended.layerRuns[layer]?.status;
+    return status === 'failed' || status === 'cancelled';
+  });
+  const unheld: Fence = { key: ctx.keys.environmentLease(ended.environment), token: null };
+  try {
+    await ctx.store.updateEnvironment(
+      ended.environment,
+      (e) => {
+        if (e.status !== 'provisioning' && e.status !== 'destroying') return undefined;
+        const layerStates = { ...e.layerStates };
+        for (const layer of interrupted) {
+          const state = layerStates[layer];
+          if (!state || state.status === 'failed') continue;
+          layerStates[layer] = {
+            ...state,
+            status: 'failed',
+            updatedAt: new Date().toISOString(),
+            lastDeployment: ended.id,
+          };
+        }
+        const next = { ...e, layerStates };
+        return { ...next, status: environmentStatus(next) };
+      },
+      unheld,
+    );
+  } catch (error) {
+    // Another deployment holds the environment now, or it is gone: nothing stale to settle.
+    if (error instanceof FencedError || error instanceof NotFoundError) return;
+    throw error;
+  }
 }
 
 /** A redeploy pushes the environment's expiry back by its TTL. */

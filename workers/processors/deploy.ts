@@ -2,6 +2,7 @@ import { DelayedError, type Job } from 'bullmq';
 import type { DeployJobData } from '../../core/deployment-lifecycle';
 import { FencedError } from '../../core/errors';
 import type { WorkerContext } from '../context';
+import { settleOrphaned } from '../deployment/record';
 import { runDeployment } from '../deployment/run-deployment';
 import { LeaseKeeper } from '../lease-keeper';
 
@@ -24,7 +25,10 @@ export function deployProcessor(ctx: WorkerContext) {
       job.id ?? '',
       ctx.settings.workerId,
     );
-    if (begun.kind === 'done') return;
+    if (begun.kind === 'done') {
+      if (begun.gaveUp) await settleOrphaned(ctx, begun.gaveUp);
+      return;
+    }
     if (begun.kind === 'wait') {
       // Another deployment has the environment or is ahead in its line: wait, never fail.
       await ctx.lifecycle.waitForTurn(job, token, WAIT_FOR_TURN_MS);
