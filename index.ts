@@ -11,7 +11,8 @@
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import type { JsonObject, LayerName, Stage, StackOutputs, TargetName } from './core/domain';
-import { findLayer, layerDefinition } from './catalogue/layer-catalogue';
+import { layerDefinition } from './catalogue/layer-catalogue';
+import { findLayer } from './catalogue/target-layers';
 import { resolveLayerConfig } from './programs/lib/config';
 import { stackName } from './core/stack-name';
 

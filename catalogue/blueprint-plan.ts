@@ -2,7 +2,8 @@ import type { LayerName, Stage } from '../core/domain';
 import { resolveLayerConfig } from '../programs/lib/config';
 import type { Blueprint, RuntimeSettings } from '../programs/lib/types';
 import { environmentLayers, type EnvironmentRequest } from './environment-layers';
-import { findLayer, layerDefinition } from './layer-catalogue';
+import { layerDefinition } from './layer-catalogue';
+import { findLayer } from './target-layers';
 import { planLayers, type PlannedLayer, type PlanResult } from './offline-plan';
 
 /** An environment's layers: the catalogue definition and the fully resolved config of each. */

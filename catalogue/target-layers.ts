@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
-import type { TargetName } from '../core/domain';
+import type { LayerName, TargetName } from '../core/domain';
 import type { LayerDefinition } from '../programs/lib/types';
 
 /**
@@ -24,4 +24,9 @@ export const CATALOGUE_TARGETS = Object.keys(LOADERS) as TargetName[];
 export function targetLayers(target: TargetName): readonly LayerDefinition[] {
   // A target the worker does not know (a record written by a newer version) offers nothing.
   return Object.hasOwn(LOADERS, target) ? LOADERS[target]() : [];
+}
+
+/** A layer's definition on a target, loading that target's programs alone. */
+export function findLayer(target: TargetName, layer: LayerName): LayerDefinition | undefined {
+  return targetLayers(target).find((d) => d.layer === layer);
 }

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../core/errors';
 import { blueprintEnvKeys } from '../../catalogue/blueprint-plan';
 import { planInChild } from '../../catalogue/plan-in-child';
 import { BLUEPRINTS, findBlueprint } from '../../programs/blueprints';
-import { layersOf } from '../../catalogue/layer-catalogue';
+import { targetLayers } from '../../catalogue/target-layers';
 import type { PlannedResource } from '../../catalogue/offline-plan';
 import type { Blueprint } from '../../programs/lib/types';
 import { BadRequestError } from '../errors';
@@ -88,7 +88,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async () => ({
       targets: TARGETS.map((name) => ({
         name,
-        layers: layersOf(name).map((d) => ({
+        layers: targetLayers(name).map((d) => ({
           layer: d.layer as LayerName,
           description: d.description,
           config: d.config as unknown as Record<string, unknown>,

@@ -16,7 +16,7 @@ import { backendKind, scrubUrl } from '../../core/backend-url';
 import type { ChangeSummary, PlannedStep } from '../../core/domain';
 import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
-import { targetLayers } from '../../catalogue/target-layers';
+import { findLayer, targetLayers } from '../../catalogue/target-layers';
 import { killTree } from './process-tree';
 import {
   destroyAndRemove,
@@ -220,7 +220,7 @@ async function withStaleLockCleared<T>(stack: Stack, work: () => Promise<T>): Pr
 }
 
 async function openStack(task: LayerTask, exists: StackKnown): Promise<Stack> {
-  const definition = targetLayers(task.target).find((d) => d.layer === task.layer);
+  const definition = findLayer(task.target, task.layer);
   if (!definition) throw new Error(`no ${task.layer} layer for target ${task.target}`);
   const program = definition.program({
     environment: task.environment,
