@@ -243,15 +243,14 @@ async function table(
 ): Promise<void> {
   const steps = stepTimer();
   const bare: Record<LayerName, LayerFigures>[] = [];
-  const together: TogetherFigures[] = [];
   for (let run = 0; run < RUNS; run++) {
     bare.push(await measureBareEngine());
     steps.done('bare layers');
   }
   // Context for the ratios rather than a goal's baseline: one run is enough to read it by.
-  together.push(await measureBareTogether());
+  const together = await measureBareTogether();
   steps.done('bare together');
-  const both = (f: keyof TogetherFigures): number => median(together.map((t) => t[f]));
+  const both = (f: keyof TogetherFigures): number => together[f];
   const layerMedian = (layer: LayerName, f: keyof LayerFigures): number =>
     median(bare.map((b) => b[layer][f]));
   const slowest = (f: keyof LayerFigures): number =>
@@ -413,17 +412,15 @@ async function installationParts(
   const first = strata.worker;
   // Sampled now, when the table ran first: its operations are about the first tenth.
   const early = { operations: await layerOperations(strata), kb: rssKb(first?.pid ?? 0) };
-  let begun = performance.now();
   if (parts.handoff) {
+    const begun = performance.now();
     const name = uniqueName('bench-handoff');
     await strata.waitFor(await strata.create({ name, layers: STORAGE }));
     gaps = await handoff(strata, name);
     took('handoff', performance.now() - begun);
   }
-  begun = performance.now();
   const created = names(parts.throughput ? count : parts.rss ? RSS_ENVIRONMENTS : 0);
   one = await all(created);
-  let throughputMs = one;
   if (parts.rss) {
     const begun = performance.now();
     memory = await redeployed(strata, created.slice(0, RSS_ENVIRONMENTS), early);
@@ -434,8 +431,7 @@ async function installationParts(
     strata.startWorker();
     await pause(2_000);
     two = await all(names(count));
-    throughputMs += performance.now() - begun;
-    took('throughput', throughputMs);
+    took('throughput', one + performance.now() - begun);
   }
   first?.kill('SIGTERM');
   if (parts.handoff) {
