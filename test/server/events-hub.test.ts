@@ -67,23 +67,37 @@ describe('one event reader per process', () => {
     for (let i = 1; i <= 10; i++) await events.append(id, 'engine', { i });
     assert.equal(await readerConnections(h), 0);
     const clients = 50;
-    const responses = await Promise.all(
-      Array.from({ length: clients }, () => h.api(`/v1/deployments/${id}/events`)),
-    );
-    for (const response of responses) assert.equal(response.status, 200);
-    const received = responses.map((response) => readEvents(response));
-    await until(() => h.app.eventHub.stats().listeners === clients);
-    assert.equal(await readerConnections(h), 1);
-    for (let i = 11; i <= 40; i++) await events.append(id, 'engine', { i });
-    assert.equal(await readerConnections(h), 1);
-    await events.append(id, 'end', { status: 'succeeded' });
-    const expected = [
-      ...Array.from({ length: 40 }, (_, i) => ({ id: i + 1, event: 'engine', data: { i: i + 1 } })),
-      { id: 41, event: 'end', data: { status: 'succeeded' } },
-    ];
-    for (const got of await Promise.all(received)) assert.deepEqual(got, expected);
-    // Every client has gone: nothing is watched any more.
-    await until(() => h.app.eventHub.stats().listeners === 0);
+    const abort = new AbortController();
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: clients }, () =>
+          h.api(`/v1/deployments/${id}/events`, { signal: abort.signal }),
+        ),
+      );
+      for (const response of responses) assert.equal(response.status, 200);
+      const received = responses.map((response) => readEvents(response));
+      await until(() => h.app.eventHub.stats().listeners === clients);
+      // The reader's connection is opened by the first client and named once Redis has
+      // answered its handshake, which may come after the last client has joined.
+      await until(async () => (await readerConnections(h)) === 1);
+      for (let i = 11; i <= 40; i++) await events.append(id, 'engine', { i });
+      assert.equal(await readerConnections(h), 1);
+      await events.append(id, 'end', { status: 'succeeded' });
+      const expected = [
+        ...Array.from({ length: 40 }, (_, i) => ({
+          id: i + 1,
+          event: 'engine',
+          data: { i: i + 1 },
+        })),
+        { id: 41, event: 'end', data: { status: 'succeeded' } },
+      ];
+      for (const got of await Promise.all(received)) assert.deepEqual(got, expected);
+      // Every client has gone: nothing is watched any more.
+      await until(() => h.app.eventHub.stats().listeners === 0);
+    } finally {
+      // A failed assertion must not leave 50 listeners behind for the next test.
+      abort.abort();
+    }
   });
 
   it('resumes exactly where a client hung up', async () => {
@@ -93,10 +107,7 @@ describe('one event reader per process', () => {
     const abort = new AbortController();
     const first = await h.api(`/v1/deployments/${id}/events`, { signal: abort.signal });
     const reading = readSome(first, 8, abort);
-    await until(() => {
-      console.log(JSON.stringify(h.app.eventHub.stats()));
-      return h.app.eventHub.stats().listeners === 1;
-    });
+    await until(() => h.app.eventHub.stats().listeners === 1);
     for (let i = 6; i <= 8; i++) await events.append(id, 'engine', { i });
     const before = await reading;
     assert.deepEqual(
