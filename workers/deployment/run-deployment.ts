@@ -203,6 +203,10 @@ export async function runDeployment(
         : undefined;
   // What still waits for a destroyed environment cannot run: it ends before the destroy does.
   if (forget) await endWaitingFor(ctx, current.name);
+  // While the environment is still held: an expiry check that came between the end and the
+  // extension would find it free and its expiry not yet moved, and destroy what was just
+  // redeployed; and a worker dying there would leave the old expiry in place.
+  if (operation === 'up') await extendTtl(ctx, current.name);
   await attempt.finish(
     status,
     {
@@ -219,7 +223,6 @@ export async function runDeployment(
     await ctx.maintenance.forget(current.name);
     return;
   }
-  if (operation === 'up') await extendTtl(ctx, current.name);
   if (operation === 'drift' && drift && current.driftPolicy?.autoRemediate) {
     const remedy = newDeployment(current, 'up', { kind: 'drift' }, { layers: deployment.layers });
     await ctx.lifecycle.enqueue(remedy);
