@@ -55,7 +55,8 @@ describe('a local environment, end to end', () => {
       child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
       processes.push(child);
     }
-    for (let i = 0; i < 100; i++) {
+    // Up to a minute: a loaded machine starts two Node processes and the CLI slowly.
+    for (let i = 0; i < 300; i++) {
       const ready = await fetch(`${url}/readyz`).catch(() => undefined);
       if (ready?.status === 200) return;
       await new Promise((r) => setTimeout(r, 200));

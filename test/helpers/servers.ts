@@ -33,11 +33,23 @@ export function freePort(): Promise<number> {
 
 export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+/**
+ * Polls `check` (an error counts as not yet) until it holds. For what a test waits on across
+ * processes or connections: on a loaded machine nothing says how soon it comes, only that it does.
+ */
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  ms = 30_000,
+): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
+  while (
+    !(await Promise.resolve()
+      .then(check)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
-    await pause(100);
+    await pause(50);
   }
 }
 
@@ -332,10 +344,18 @@ export class StrataProcesses extends StrataApiClient {
     strata.apiProcess = strata.spawn('server/server.js');
     if (options.worker !== false) strata.startWorker();
     try {
+      // A route under back-pressure, not /healthz: a startup that blocked the API's event loop
+      // for a whole sample reads as overload for a second, and the first create must not meet
+      // that 503. Not /readyz either: it runs `pulumi version`, which tests count.
       await until(
         'the API to answer',
-        async () => (await fetch(`${strata.url}/healthz`)).ok,
-        30_000,
+        async () =>
+          (
+            await fetch(`${strata.url}/v1/targets`, {
+              headers: { authorization: `Bearer ${FAULT_TOKEN}` },
+            })
+          ).ok,
+        60_000,
       );
     } catch (error) {
       await strata.close();

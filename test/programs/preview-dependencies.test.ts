@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import * as pulumi from '@pulumi/pulumi';
 import { awsData } from '../../programs/aws/data';
 import { resolveLayerConfig } from '../../programs/lib/config';
+import { waitForRegistrations } from '../../programs/lib/pulumi-internals';
 
 describe('a preview before the layers it depends on exist', () => {
   it('plans the layer with unknown dependency outputs instead of failing', async () => {
@@ -34,7 +35,7 @@ describe('a preview before the layers it depends on exist', () => {
       },
     };
     await awsData.program(args)();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitForRegistrations();
     const instance = registered.find((r) => r.type === 'aws:rds/instance:Instance');
     assert.ok(instance, `no database planned: ${registered.map((r) => r.type).join(', ')}`);
     assert.equal(instance.inputs.storageEncrypted, true);

@@ -11,14 +11,7 @@ import {
   type Harness,
   type SseEvent,
 } from '../helpers/harness';
-
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail('the condition never held');
-}
+import { until } from '../helpers/servers';
 
 /** Redis connections named as the event reader of this harness's process. */
 async function readerConnections(h: Harness): Promise<number> {
@@ -76,10 +69,10 @@ describe('one event reader per process', () => {
       );
       for (const response of responses) assert.equal(response.status, 200);
       const received = responses.map((response) => readEvents(response));
-      await until(() => h.app.eventHub.stats().listeners === clients);
+      await until('50 listeners', () => h.app.eventHub.stats().listeners === clients);
       // The reader's connection is opened by the first client and named once Redis has
       // answered its handshake, which may come after the last client has joined.
-      await until(async () => (await readerConnections(h)) === 1);
+      await until('one reader connection', async () => (await readerConnections(h)) === 1);
       for (let i = 11; i <= 40; i++) await events.append(id, 'engine', { i });
       assert.equal(await readerConnections(h), 1);
       await events.append(id, 'end', { status: 'succeeded' });
@@ -93,7 +86,7 @@ describe('one event reader per process', () => {
       ];
       for (const got of await Promise.all(received)) assert.deepEqual(got, expected);
       // Every client has gone: nothing is watched any more.
-      await until(() => h.app.eventHub.stats().listeners === 0);
+      await until('no listener', () => h.app.eventHub.stats().listeners === 0);
     } finally {
       // A failed assertion must not leave 50 listeners behind for the next test.
       abort.abort();
@@ -107,7 +100,7 @@ describe('one event reader per process', () => {
     const abort = new AbortController();
     const first = await h.api(`/v1/deployments/${id}/events`, { signal: abort.signal });
     const reading = readSome(first, 8, abort);
-    await until(() => h.app.eventHub.stats().listeners === 1);
+    await until('one listener', () => h.app.eventHub.stats().listeners === 1);
     for (let i = 6; i <= 8; i++) await events.append(id, 'engine', { i });
     const before = await reading;
     assert.deepEqual(
@@ -185,7 +178,7 @@ describe('event stream caps', () => {
       );
       // A client that hangs up gives its stream back.
       aborts[0]?.abort();
-      await until(() => h.app.eventHub.stats().admitted === 2);
+      await until('two streams admitted', () => h.app.eventHub.stats().admitted === 2);
       assert.equal((await open('two-token-0123456789')).status, 200);
     } finally {
       for (const abort of aborts) abort.abort();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readEvents, startHarness, queuedDeployment, type Harness } from '../helpers/harness';
+import { until } from '../helpers/servers';
 
 describe('deployment event stream', () => {
   let h: Harness;
@@ -24,8 +25,8 @@ describe('deployment event stream', () => {
     const replayed = readEvents(replayResponse);
     const all = readEvents(startResponse);
 
-    // These arrive while both clients are already connected.
-    await new Promise((r) => setTimeout(r, 300));
+    // These arrive while both clients are already following the live stream.
+    await until('both clients listening', () => h.app.eventHub.stats().listeners === 2);
     await events.append(id, 'layer', { layer: 'data', status: 'succeeded' });
     await events.append(id, 'end', { status: 'succeeded' });
 

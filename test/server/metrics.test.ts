@@ -7,6 +7,7 @@ import {
   waitForDeployment,
   type Harness,
 } from '../helpers/harness';
+import { until } from '../helpers/servers';
 
 type Samples = Map<string, number>;
 
@@ -49,6 +50,14 @@ describe('GET /metrics', () => {
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     return parseMetrics(await response.text());
+  };
+  /**
+   * A scrape once `sample` reads `value`: a deployment's metrics are written just after its end
+   * is, all in one transaction, so the rest of its figures are there too.
+   */
+  const scrapeOnce = async (sample: string, value: number): Promise<Samples> => {
+    await until(`${sample} to read ${value}`, async () => (await scrape()).get(sample) === value);
+    return scrape();
   };
 
   it('exposes process metrics and every Strata metric family', async () => {
@@ -98,8 +107,8 @@ describe('GET /metrics', () => {
     assert.equal(deployment.status, 'succeeded');
     assert.ok(engines >= 1, 'an engine process was counted while the layer ran');
 
-    const afterUp = await scrape();
     const labels = { operation: 'up', trigger: 'api', result: 'succeeded' };
+    const afterUp = await scrapeOnce(key('strata_deployments_total', labels), 1);
     assert.equal(afterUp.get(key('strata_deployments_total', labels)), 1);
     const layer = { layer: 'data', target: 'local', operation: 'up', result: 'succeeded' };
     assert.equal(afterUp.get(key('strata_layer_duration_seconds_count', layer)), 1);
@@ -136,28 +145,20 @@ describe('GET /metrics', () => {
     await h.api(`/v1/deployments/${refreshId}/cancel`, { method: 'POST' });
     await waitForDeployment(h, upId);
     await waitForDeployment(h, refreshId);
-    const later = await scrape();
-    assert.equal(later.get(key('strata_deployments_total', labels)), 2);
-    assert.equal(
-      later.get(
-        key('strata_deployments_total', {
-          operation: 'refresh',
-          trigger: 'api',
-          result: 'cancelled',
-        }),
-      ),
-      1,
-    );
+    const cancelled = { operation: 'refresh', trigger: 'api', result: 'cancelled' };
+    await scrapeOnce(key('strata_deployments_total', cancelled), 1);
+    const later = await scrapeOnce(key('strata_deployments_total', labels), 2);
+    assert.equal(later.get(key('strata_deployments_total', cancelled)), 1);
     assert.equal(later.get('strata_sse_clients'), 0);
 
     const destroy = await h.api(`/v1/environments/${name}`, { method: 'DELETE' });
     const destroyed = await waitForDeployment(h, ((await destroy.json()) as { id: string }).id);
     assert.equal(destroyed.status, 'succeeded');
-    const end = await scrape();
-    assert.equal(
-      end.get(key('strata_layer_duration_seconds_count', { ...layer, operation: 'destroy' })),
-      1,
-      'the layer target is known even after the environment is forgotten',
-    );
+    const destroyedLayer = key('strata_layer_duration_seconds_count', {
+      ...layer,
+      operation: 'destroy',
+    });
+    // Labelled with the layer's target even after the environment is forgotten.
+    await scrapeOnce(destroyedLayer, 1);
   });
 });

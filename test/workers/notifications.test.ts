@@ -174,11 +174,17 @@ describe('notifications', () => {
       const flakyId = (
         (await list.json()) as { subscriptions: { id: string; url: string }[] }
       ).subscriptions.find((s) => s.url === flaky.url)?.id;
-      const attempts = (await (
-        await h.api(`/v1/notifications/${flakyId}/deliveries?limit=50`)
-      ).json()) as {
-        deliveries: { event: string; statusCode?: number; attempt: number }[];
-      };
+      type Deliveries = { deliveries: { event: string; statusCode?: number; attempt: number }[] };
+      // A delivery is recorded once its receiver has answered, just after the receiver saw it.
+      const attempts = await until('the succeeded delivery recorded', async () => {
+        const page = (await (
+          await h.api(`/v1/notifications/${flakyId}/deliveries?limit=50`)
+        ).json()) as Deliveries;
+        const newest = page.deliveries[0];
+        return newest?.event === 'deployment.succeeded' && newest.statusCode !== undefined
+          ? page
+          : undefined;
+      });
       // Oldest first; the list keeps the last 50 attempts, so the earliest may have gone.
       const seen = attempts.deliveries.map((d) => [d.event, d.statusCode, d.attempt]).reverse();
       const last = seen.length - 2;

@@ -12,6 +12,7 @@ import {
   waitForDeployment,
   type Harness,
 } from '../helpers/harness';
+import { until } from '../helpers/servers';
 
 describe('the reconciler', () => {
   let h: Harness;
@@ -115,8 +116,13 @@ describe('the reconciler', () => {
     assert.equal(ended.status, 'failed');
     assert.match(ended.error ?? '', /gave up after 5 attempts/);
     assert.equal(ended.layerRuns.storage?.status, 'failed');
+    // Settled just after the deployment ends, in a write of its own.
+    await until(
+      'the environment to settle',
+      async () => (await store.requireEnvironment(name)).status !== 'provisioning',
+    );
     const settled = await store.requireEnvironment(name);
-    assert.equal(settled.status, 'failed', 'not still provisioning');
+    assert.equal(settled.status, 'failed');
     assert.equal(
       settled.layerStates.storage?.status,
       'failed',
