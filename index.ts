@@ -11,8 +11,7 @@
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import type { JsonObject, LayerName, Stage, StackOutputs, TargetName } from './core/domain';
-import { layerDefinition } from './catalogue/layer-catalogue';
-import { findLayer } from './catalogue/target-layers';
+import { findLayer, layerDefinition } from './catalogue/layer-catalogue';
 import { resolveLayerConfig } from './programs/lib/config';
 import { stackName } from './core/stack-name';
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LocalWorkspace, type Stack } from '@pulumi/pulumi/automation';
 import type { LayerName } from '../core/domain';
-import { findLayer } from '../catalogue/target-layers';
+import { findLayer } from '../catalogue/layer-catalogue';
 import { resolveLayerConfig } from '../programs/lib/config';
 
 export interface LayerFigures {

@@ -2,8 +2,7 @@ import type { LayerName, Stage } from '../core/domain';
 import { resolveLayerConfig } from '../programs/lib/config';
 import type { Blueprint, RuntimeSettings } from '../programs/lib/types';
 import { environmentLayers, type EnvironmentRequest } from './environment-layers';
-import { layerDefinition } from './layer-catalogue';
-import { findLayer } from './target-layers';
+import { findLayer, layerDefinition } from './layer-catalogue';
 import { planLayers, type PlannedLayer, type PlanResult } from './offline-plan';
 
 /** An environment's layers: the catalogue definition and the fully resolved config of each. */

@@ -2,7 +2,7 @@ import { envValue, type BundleEntry } from '../core/bundle';
 import type { EnvironmentRecord, LayerName, StackOutputs } from '../core/domain';
 import { LAYERS } from '../core/domain';
 import { findBlueprint } from '../programs/blueprints';
-import { findLayer } from './target-layers';
+import { findLayer } from './layer-catalogue';
 
 /**
  * The `.env` entries of an environment: the blueprint's mapping when it has one (the names

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../core/errors';
 import { blueprintEnvKeys } from '../../catalogue/blueprint-plan';
 import { planInChild } from '../../catalogue/plan-in-child';
 import { BLUEPRINTS, findBlueprint } from '../../programs/blueprints';
-import { targetLayers } from '../../catalogue/target-layers';
+import { targetLayers } from '../../catalogue/layer-catalogue';
 import type { PlannedResource } from '../../catalogue/offline-plan';
 import type { Blueprint } from '../../programs/lib/types';
 import { BadRequestError } from '../errors';
@@ -74,6 +74,17 @@ function blueprintView(b: Blueprint) {
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  // Built as the API starts: every target's programs load then, not in a first request (an
+  // environment's check needs its targets' definitions too), and the answer never changes.
+  const targets = TARGETS.map((name) => ({
+    name,
+    layers: targetLayers(name).map((d) => ({
+      layer: d.layer as LayerName,
+      description: d.description,
+      config: d.config as unknown as Record<string, unknown>,
+      outputs: d.outputs.map((o) => ({ ...o, secret: o.secret ?? false })),
+    })),
+  }));
   // Plans are pure functions of code and stage, so one per (blueprint, stage) serves everyone.
   const plans = new Map<string, Promise<{ resources: PlannedResource[]; env: string[] }>>();
 
@@ -85,17 +96,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ targets: Type.Array(TargetView) }), ...errorResponses },
       },
     },
-    async () => ({
-      targets: TARGETS.map((name) => ({
-        name,
-        layers: targetLayers(name).map((d) => ({
-          layer: d.layer as LayerName,
-          description: d.description,
-          config: d.config as unknown as Record<string, unknown>,
-          outputs: d.outputs.map((o) => ({ ...o, secret: o.secret ?? false })),
-        })),
-      })),
-    }),
+    async () => ({ targets }),
   );
 
   app.get(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CATALOGUE } from '../../catalogue/layer-catalogue';
+import { allLayers } from '../../catalogue/layer-catalogue';
 import { DATA_OUTPUTS, STORAGE_OUTPUTS } from '../../programs/lib/outputs';
 import type { OutputSpec } from '../../programs/lib/types';
 
@@ -9,7 +9,7 @@ const shape = (o: OutputSpec) => ({ name: o.name, env: o.env, secret: o.secret ?
 describe('the catalogue', () => {
   it('gives the default bundle names of the README for data and storage on every target', () => {
     const optional = new Set(['redisUrl']);
-    for (const definition of CATALOGUE) {
+    for (const definition of allLayers()) {
       const expected =
         definition.layer === 'data'
           ? DATA_OUTPUTS
@@ -30,7 +30,7 @@ describe('the catalogue', () => {
   });
 
   it('names every bundle key in upper snake case, once per layer, and marks credentials secret', () => {
-    for (const definition of CATALOGUE) {
+    for (const definition of allLayers()) {
       const where = `${definition.target}/${definition.layer}`;
       const envs = definition.outputs.map((o) => o.env);
       assert.equal(new Set(envs).size, envs.length, `${where}: a bundle key appears twice`);
@@ -45,7 +45,7 @@ describe('the catalogue', () => {
 
   it('has one definition per (target, layer), each with a closed config schema', () => {
     const seen = new Set<string>();
-    for (const definition of CATALOGUE) {
+    for (const definition of allLayers()) {
       const key = `${definition.target}/${definition.layer}`;
       assert.ok(!seen.has(key), `${key} is defined twice`);
       seen.add(key);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { LayerName, TargetName } from '../../core/domain';
-import { findLayer } from '../../catalogue/target-layers';
+import { findLayer } from '../../catalogue/layer-catalogue';
 import { ConfigError, resolveLayerConfig } from '../../programs/lib/config';
 import type { Blueprint, LayerDefinition } from '../../programs/lib/types';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LayerName, TargetName } from '../../core/domain';
-import { CATALOGUE } from '../../catalogue/layer-catalogue';
+import { allLayers } from '../../catalogue/layer-catalogue';
 import { startHarness, uniqueName, type Harness } from '../helpers/harness';
 
 interface Node {
@@ -65,7 +65,7 @@ describe('hostile input', () => {
     let slowestRefusal = 0;
     let checked = 0;
     try {
-      for (const definition of CATALOGUE) {
+      for (const definition of allLayers()) {
         for (const path of patternPaths(definition.config as Node)) {
           const started = performance.now();
           const response = await h.api('/v1/environments', {

@@ -16,7 +16,7 @@ import { backendKind, scrubUrl } from '../../core/backend-url';
 import type { ChangeSummary, PlannedStep } from '../../core/domain';
 import { planDifference } from './plan-difference';
 import { PROJECT_NAME, stackName, stackWorkDir } from '../../core/stack-name';
-import { findLayer, targetLayers } from '../../catalogue/target-layers';
+import { findLayer, targetLayers } from '../../catalogue/layer-catalogue';
 import { killTree } from './process-tree';
 import {
   destroyAndRemove,
