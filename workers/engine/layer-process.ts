@@ -20,8 +20,10 @@ import { findLayer, targetLayers } from '../../catalogue/layer-catalogue';
 import { killTree } from './process-tree';
 import {
   destroyAndRemove,
+  isStackLocked,
   keepingOutputs,
   openLeanStack,
+  openPastStaleLock,
   summaryKeeper,
   type StackKnown,
 } from './lean-stack';
@@ -212,7 +214,7 @@ async function withStaleLockCleared<T>(stack: Stack, work: () => Promise<T>): Pr
   try {
     return await work();
   } catch (error) {
-    if (abort.signal.aborted || !/currently locked/i.test(String(error))) throw error;
+    if (abort.signal.aborted || !isStackLocked(error)) throw error;
     await stack.cancel();
     warn('cancelled a stale stack lock left by an interrupted operation\n');
     return work();
@@ -257,11 +259,15 @@ async function openStack(task: LayerTask, exists: StackKnown): Promise<Stack> {
     },
   });
   // The workspace above already wrote the project settings: the stack opens in it.
-  const stack = await openLeanStack(
-    stackName(task.environment, task.layer),
-    workspace,
-    exists,
-    ran.take,
+  const name = stackName(task.environment, task.layer);
+  const stack = await openLeanStack(name, workspace, exists, ran.take).catch(
+    async (error: unknown) => {
+      // Under the same proof as withStaleLockCleared: Strata's lease says nobody runs here.
+      if (abort.signal.aborted || !isStackLocked(error)) throw error;
+      const opened = await openPastStaleLock(name, workspace);
+      warn('opened the stack past a stale lock left by an interrupted operation\n');
+      return openLeanStack(opened.name, workspace, true, ran.take);
+    },
   );
   await rebuildStackSettings(stack, workDir);
   return stack;

@@ -8,10 +8,12 @@
  * through `this.outputs()` and `this.info()`: internals checked against PULUMI_SDK_CHECKED,
  * like those in programs/lib/pulumi-internals.ts, and tested beside it.
  */
+import { randomBytes } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 import {
   Stack,
   StackAlreadyExistsError,
+  StackNotFoundError,
   type DestroyOptions,
   type LocalWorkspace,
   type OpMap,
@@ -47,6 +49,33 @@ export async function openLeanStack(
     });
   } else stack = await Stack.createOrSelect(name, workspace);
   return readsLean(stack, ranOutputs);
+}
+
+/** Whether a CLI call failed because the stack holds a lock in its backend. */
+export function isStackLocked(error: unknown): boolean {
+  return /currently locked/i.test(String(error));
+}
+
+/**
+ * Opens a stack that a dead CLI left locked and removes its locks, for a caller that knows every
+ * lock on it is stale. `init` takes the stack's lock before it writes the stack, so a CLI killed between
+ * the two leaves a lock on a stack that does not exist: `init` then refuses, and `cancel`, which
+ * removes a stack's locks, refuses a stack that does not exist. `rename` takes only the lock of
+ * the name it renames from, so the stack is created under a name of its own, renamed into place
+ * and then cancelled. The backend keeps the renamed stack's empty file as `<that name>.json.bak`.
+ */
+export async function openPastStaleLock(name: string, workspace: LocalWorkspace): Promise<Stack> {
+  let stack: Stack;
+  try {
+    // The lock may instead be one an interrupted `up` left on a stack that exists.
+    stack = await Stack.select(name, workspace);
+  } catch (error) {
+    if (!(error instanceof StackNotFoundError)) throw error;
+    stack = await Stack.create(`${name}-unlock-${randomBytes(4).toString('hex')}`, workspace);
+    await stack.rename({ stackName: name });
+  }
+  await stack.cancel();
+  return stack;
 }
 
 /** A Stack object for a stack known to exist, built as the SDK's constructor builds one. */

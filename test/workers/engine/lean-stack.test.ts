@@ -4,6 +4,7 @@
  * still ends right.
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,8 +20,10 @@ import {
 } from '@pulumi/pulumi/automation';
 import {
   destroyAndRemove,
+  isStackLocked,
   keepingOutputs,
   openLeanStack,
+  openPastStaleLock,
   summaryKeeper,
 } from '../../../workers/engine/lean-stack';
 
@@ -117,6 +120,56 @@ describe('a lean stack', () => {
 
     const missing = await openLeanStack('never-created', ws, true);
     await assert.rejects(missing.up(), StackNotFoundError);
+  });
+
+  it('opens a stack past the stale lock of a dead CLI, whether or not the stack was written', async () => {
+    fs.mkdirSync(path.join(scratch, 'locked'));
+    const { ws } = await workspace('locked');
+    const locks = (stack: string): string =>
+      path.join(backend, '.pulumi/locks/organization/lean', stack);
+    /** The lock a CLI writes first and removes last, left as a CLI killed in between leaves it. */
+    const leaveLock = (stack: string): void => {
+      fs.mkdirSync(locks(stack), { recursive: true });
+      const content = {
+        pid: 4242,
+        username: 'gone',
+        hostname: 'dead-worker',
+        timestamp: new Date(),
+      };
+      fs.writeFileSync(
+        path.join(locks(stack), `${crypto.randomUUID()}.json`),
+        JSON.stringify(content),
+      );
+    };
+
+    // A `stack init` killed after taking the lock, before writing the stack.
+    leaveLock('half-made');
+    await assert.rejects(openLeanStack('half-made', ws, undefined), (error) =>
+      isStackLocked(error),
+    );
+    await assert.rejects(openLeanStack('half-made', ws, false), (error) => isStackLocked(error));
+    const made = await openPastStaleLock('half-made', ws);
+    assert.equal(made.name, 'half-made');
+    assert.deepEqual(fs.readdirSync(locks('half-made')), []);
+    const result = await made.up();
+    assert.equal(result.summary.result, 'succeeded');
+    assert.deepEqual(
+      (await ws.listStacks()).map((s) => s.name).filter((n) => n.startsWith('half-made')),
+      ['half-made'],
+      'the stack made under a name of its own was renamed, not left beside it',
+    );
+    assert.match(
+      fs.readFileSync(path.join(scratch, 'locked', 'Pulumi.half-made.yaml'), 'utf8'),
+      /encryptionsalt/,
+    );
+
+    // An `up` killed while it held the lock of a stack that exists: the stack and its state stay.
+    leaveLock('half-made');
+    await assert.rejects(made.up(), (error) => isStackLocked(error));
+    const again = await openPastStaleLock('half-made', ws);
+    assert.deepEqual(fs.readdirSync(locks('half-made')), []);
+    assert.equal((await again.outputs()).password?.value, 'hunter2');
+    assert.equal((await again.up()).summary.resourceChanges?.same, 1);
   });
 
   it("takes an up's outputs from its program's run, as the state records them, and a preview's from the state", async () => {
