@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
-import { descendants, processStat } from '../../workers/engine/process-tree';
+import { descendants, processStat, signal } from '../../workers/engine/process-tree';
 
 /**
  * Tests and benches poll far faster than a user does; the tests of the limits set their own.
@@ -204,7 +204,10 @@ export class PrivatePostgres {
     return pg;
   }
 
-  /** The postmaster and every backend it forked. */
+  /**
+   * The postmaster and every backend it forked. A backend whose client hung up may end before
+   * it is signalled.
+   */
   private pids(): number[] {
     const postmaster = Number(
       fs.readFileSync(`${this.dir}/data/postmaster.pid`, 'utf8').split('\n')[0],
@@ -214,22 +217,11 @@ export class PrivatePostgres {
 
   /** A server that hangs rather than refusing: every process stopped. */
   freeze(): void {
-    this.signal('SIGSTOP');
+    for (const pid of this.pids()) signal(pid, 'SIGSTOP');
   }
 
   thaw(): void {
-    this.signal('SIGCONT');
-  }
-
-  private signal(signal: NodeJS.Signals): void {
-    for (const pid of this.pids()) {
-      try {
-        process.kill(pid, signal);
-      } catch (error) {
-        // A backend whose client hung up ends between the listing and the signal.
-        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-      }
-    }
+    for (const pid of this.pids()) signal(pid, 'SIGCONT');
   }
 
   close(): void {

@@ -264,9 +264,9 @@ async function openStack(task: LayerTask, exists: StackKnown): Promise<Stack> {
     async (error: unknown) => {
       // Under the same proof as withStaleLockCleared: Strata's lease says nobody runs here.
       if (abort.signal.aborted || !isStackLocked(error)) throw error;
-      const opened = await openPastStaleLock(name, workspace);
+      await openPastStaleLock(name, workspace);
       warn('opened the stack past a stale lock left by an interrupted operation\n');
-      return openLeanStack(opened.name, workspace, true, ran.take);
+      return openLeanStack(name, workspace, true, ran.take);
     },
   );
   await rebuildStackSettings(stack, workDir);

@@ -58,7 +58,8 @@ export function descendants(root: number): number[] {
   return found;
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
+/** Signals `pid` unless it has already ended. */
+export function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name);
   } catch {

@@ -82,27 +82,22 @@ describe('a stack init killed on a shared backend', () => {
           stdio: 'ignore',
         });
         const exited = new Promise((resolve) => init.once('exit', resolve));
-        await until('the CLI holds the lock and waits to write the stack', async () => {
-          const waiting = await state.query(
-            "SELECT 1 FROM pg_stat_activity WHERE datname = 'pulumi' AND wait_event = 'advisory'",
-          );
-          return (
-            waiting.rowCount === 1 &&
-            (await keys(`locks/organization/${PROJECT_NAME}/${stack}/`)).length === 1
-          );
-        });
+        /** Queries of the state database waiting for the holder. */
+        const held = async (): Promise<number | null> =>
+          (
+            await state.query(
+              "SELECT 1 FROM pg_stat_activity WHERE datname = 'pulumi' AND wait_event = 'advisory'",
+            )
+          ).rowCount;
+        await until(
+          'the CLI holds the lock and waits to write the stack',
+          async () =>
+            (await held()) === 1 &&
+            (await keys(`locks/organization/${PROJECT_NAME}/${stack}/`)).length === 1,
+        );
         init.kill('SIGKILL');
         await exited;
-        await until(
-          "the server ends the dead CLI's query",
-          async () => {
-            const waiting = await state.query(
-              "SELECT 1 FROM pg_stat_activity WHERE datname = 'pulumi' AND wait_event = 'advisory'",
-            );
-            return waiting.rowCount === 0;
-          },
-          5000,
-        );
+        await until("the server ends the dead CLI's query", async () => (await held()) === 0, 5000);
       } finally {
         await holder.end();
       }
